@@ -1,0 +1,135 @@
+"""``padnet`` command line: thin wrappers over the package.
+
+Every error a user can cause (bad files, bad kernels, unknown options) is reported in one line on
+stderr with exit code 2 and no output file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from padnet.checks import InputError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (no usage dump) and exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(f"padnet: warning: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from padnet.deconv import DEFAULTS
+
+    parser = _Parser(prog="padnet", description="PADNet (Liu et al., AAAI 2018): deblurring, data and experiments.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    methods = ", ".join(f"{m} ({d.description})" for m, d in DEFAULTS.items())
+    p = sub.add_parser("deblur", help="non-blind deconvolution of one image",
+                       description="Deblur BLURRED (y = k * x + noise) with the known convolution PSF KERNEL. "
+                                   f"Methods: {methods}.")
+    p.add_argument("blurred", metavar="BLURRED", help="PNG or TIFF (8/16 bit) or .npy float in [0, 1]; grey or RGB")
+    p.add_argument("kernel", metavar="KERNEL", help="convolution PSF as PNG or .npy (rescaled to sum 1 with a warning)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help=".png, .tif or .npy (float32 in [0, 1])")
+    p.add_argument("--method", default="hl", choices=list(DEFAULTS), metavar="METHOD",
+                   help=f"one of {', '.join(DEFAULTS)} (default: hl)")
+    p.add_argument("--lam", type=float, default=None, help="regularisation weight (default per method)")
+    p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
+    p.add_argument("--boundary", default="taper", choices=["taper", "circular"],
+                   help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
+
+    d = sub.add_parser("data", help="list, verify or fetch benchmark data (found through PADNET_DATA)",
+                       description="Benchmark data live in $PADNET_DATA/<name>/ and are checked against sha256 manifests.")
+    dsub = d.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    dsub.required = True
+    dsub.add_parser("list", help="registered datasets, where they are expected and whether present",
+                    description="List registered datasets, their sources and whether they are present.")
+    v = dsub.add_parser("verify", help="check every file's sha256", description="Check files against the manifests.")
+    v.add_argument("names", nargs="*", metavar="NAME", help="datasets to verify (default: all present)")
+    f = dsub.add_parser("fetch", help="download a dataset's original archive",
+                        description="Download the original archive from its original address (needs network).")
+    f.add_argument("name", metavar="NAME")
+    f.add_argument("--timeout", type=float, default=20.0, help="seconds per connection attempt (default 20)")
+    return parser
+
+
+def _cmd_deblur(args) -> int:
+    from padnet.deconv import deblur
+    from padnet.io import read_image, read_kernel, write_image
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".tif", ".tiff", ".npy"):
+        raise InputError(f"{out}: unsupported output type {out.suffix!r}; expected .png, .tif or .npy")
+    if not out.parent.exists():
+        raise InputError(f"{out}: output folder {out.parent} does not exist")
+    y, bits = read_image(args.blurred)
+    k = read_kernel(args.kernel)
+    x = deblur(y, k, method=args.method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device)
+    write_image(out, x, bits=bits)
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from padnet import data
+
+    if args.action == "list":
+        root = data.data_root()
+        print(f"PADNET_DATA = {root if root else '(unset)'}")
+        for ds in data.DATASETS.values():
+            state = "present" if data.available(ds.name) else "absent"
+            print(f"{ds.name:15s} {state:8s} {ds.description}")
+            print(f"{'':15s} {'':8s} source: {ds.urls[0] if ds.urls else ds.page}")
+        return 0
+    if args.action == "verify":
+        names = args.names or [n for n in data.DATASETS if data.available(n)]
+        if not names:
+            raise data.DataError("no dataset present under PADNET_DATA; nothing to verify")
+        for name in names:
+            n = data.verify(name)
+            print(f"{name}: {n} files OK")
+        return 0
+    paths = data.fetch(args.name, timeout=args.timeout)
+    for path in paths:
+        print(path)
+    print(f"unpack as described: {data.DATASETS[args.name].notes}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``padnet`` console script; returns the exit code."""
+    from padnet.data import DataError
+
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    previous = warnings.showwarning
+    warnings.showwarning = _one_line_warnings
+    try:
+        if args.command == "deblur":
+            return _cmd_deblur(args)
+        if args.command == "data":
+            return _cmd_data(args)
+    except (InputError, DataError) as err:
+        sys.stderr.write(f"padnet {args.command}: error: {err}\n")
+        return EXIT_USAGE
+    finally:
+        warnings.showwarning = previous
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Shared fixtures: devices (CPU, plus CUDA when present), seeded generators, benchmark data gate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=DEVICES)
+def device(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20180202)
+
+
+@pytest.fixture
+def gen() -> torch.Generator:
+    g = torch.Generator().manual_seed(20180202)
+    return g
+
+
+def _data_present(name: str) -> bool:
+    root = os.environ.get("PADNET_DATA")
+    return bool(root) and (Path(root) / name).is_dir()
+
+
+def needs_data(name: str):
+    """Skip (with the reason shown by ``-ra``) when a benchmark is absent; CI sets PADNET_DATA."""
+    return pytest.mark.skipif(not _data_present(name), reason=f"benchmark {name} not under PADNET_DATA")

@@ -1,0 +1,160 @@
+"""The `padnet` command line: good runs and every bad input (one-line error, exit 2, no output file)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from padnet.cli import main
+from padnet.metrics import psnr
+from padnet.operators import conv_direct
+
+
+@pytest.fixture
+def case(tmp_path):
+    """A blurred camera crop (replicate borders, 0.5% noise) with its kernel, as PNG and .npy files."""
+    import torch
+    from skimage.data import camera
+
+    x = camera()[150:246, 180:276] / 255.0
+    k = np.zeros((9, 9))
+    k[4, 1:8] = 1.0
+    k[3, 6] = 1.0
+    k /= k.sum()
+    y = conv_direct(torch.from_numpy(x)[None, None], torch.from_numpy(k), "replicate")[0, 0].numpy()
+    y = np.clip(y + 0.005 * np.random.default_rng(0).standard_normal(y.shape), 0, 1)
+    Image.fromarray(np.round(y * 255).astype(np.uint8)).save(tmp_path / "blurred.png")
+    np.save(tmp_path / "blurred.npy", y)
+    np.save(tmp_path / "kernel.npy", k)
+    Image.fromarray(np.round(k / k.max() * 255).astype(np.uint8)).save(tmp_path / "kernel.png")
+    return tmp_path, x, y
+
+
+def run(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("method", ["hl", "tv", "wiener", "admm", "hqs"])
+def test_deblur_improves_the_image(case, capsys, method):
+    d, x, y = case
+    code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "out.npy"),
+                        "--method", method, "--device", "cpu"], capsys)
+    assert code == 0, err
+    out = np.load(d / "out.npy")
+    assert out.dtype == np.float32 and out.shape == x.shape and 0 <= out.min() and out.max() <= 1
+    assert psnr(out[8:-8, 8:-8], x[8:-8, 8:-8]) > psnr(y[8:-8, 8:-8], x[8:-8, 8:-8]) + 2.0
+
+
+def test_png_kernel_is_rescaled_with_a_warning_and_16bit_round_trip(case, capsys):
+    d, x, _ = case
+    y16 = np.round(np.asarray(Image.open(d / "blurred.png"), dtype=np.float64) / 255 * 65535).astype(np.uint16)
+    Image.fromarray(y16).save(d / "blurred16.png")
+    code, _, err = run(["deblur", str(d / "blurred16.png"), str(d / "kernel.png"), "-o", str(d / "out.png")], capsys)
+    assert code == 0
+    assert "warning" in err and "rescaled" in err and len(err.strip().splitlines()) == 1
+    with Image.open(d / "out.png") as im:
+        assert np.asarray(im).dtype == np.uint16 or im.mode.startswith("I")
+
+
+def write_npy(path, arr):
+    np.save(path, arr)
+    return str(path)
+
+
+BAD_CASES = {
+    "nan_pixels": lambda d: (write_npy(d / "nan.npy", np.full((40, 40), np.nan)), str(d / "kernel.npy"), "NaN"),
+    "inf_pixels": lambda d: (write_npy(d / "inf.npy", np.where(np.eye(40) > 0, np.inf, 0.5)), str(d / "kernel.npy"), "infinite"),
+    "empty_kernel": lambda d: (str(d / "blurred.npy"), write_npy(d / "k0.npy", np.zeros((0, 0))), "empty"),
+    "zero_kernel": lambda d: (str(d / "blurred.npy"), write_npy(d / "kz.npy", np.zeros((5, 5))), "all zeros"),
+    "negative_kernel": lambda d: (str(d / "blurred.npy"), write_npy(d / "kn.npy", np.array([[0.5, -0.1], [0.3, 0.3]])), "negative"),
+    "nan_kernel": lambda d: (str(d / "blurred.npy"), write_npy(d / "knan.npy", np.array([[np.nan, 1.0]])), "NaN"),
+    "kernel_3d": lambda d: (str(d / "blurred.npy"), write_npy(d / "k3.npy", np.ones((3, 3, 3)) / 27), "2-D"),
+    "kernel_too_large": lambda d: (str(d / "blurred.npy"), write_npy(d / "kbig.npy", np.ones((101, 101))), "larger than the image"),
+    "missing_image": lambda d: (str(d / "nope.png"), str(d / "kernel.npy"), "no such file"),
+    "missing_kernel": lambda d: (str(d / "blurred.npy"), str(d / "nope.npy"), "no such file"),
+    "unreadable_png": lambda d: ((d / "junk.png").write_bytes(b"not a png at all") and str(d / "junk.png"), str(d / "kernel.npy"), "cannot read"),
+    "unreadable_npy": lambda d: ((d / "junk.npy").write_bytes(b"\x93NUMPY garbage") and str(d / "junk.npy"), str(d / "kernel.npy"), "cannot read"),
+    "float_out_of_range": lambda d: (write_npy(d / "big.npy", np.full((40, 40), 3.0)), str(d / "kernel.npy"), "[0, 1]"),
+    "bad_type": lambda d: ((d / "img.gif").write_bytes(b"GIF89a") and str(d / "img.gif"), str(d / "kernel.npy"), "unsupported"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CASES))
+def test_bad_input_gives_one_line_error_exit_2_and_no_output(case, capsys, name):
+    d, _, _ = case
+    blurred, kernel, needle = BAD_CASES[name](d)
+    out = d / "never.png"
+    code, _, err = run(["deblur", blurred, kernel, "-o", str(out)], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "error" in lines[0] and needle in lines[0], err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("extra,needle", [
+    (["--method", "magic"], "invalid choice"),
+    (["--frobnicate"], "unrecognized arguments"),
+    (["--lam", "abc"], "invalid float"),
+    (["--lam", "-1"], "lam must be positive"),
+    (["--p", "2"], "p must lie in [0, 1]"),
+    (["--device", "tpu"], "invalid choice"),
+])
+def test_bad_options(case, capsys, extra, needle):
+    d, _, _ = case
+    out = d / "never.npy"
+    code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(out), *extra], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err, err
+    assert not out.exists()
+
+
+def test_bad_output_path(case, capsys):
+    d, _, _ = case
+    code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "x.jpg")], capsys)
+    assert code == 2 and "unsupported output" in err
+    code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "no" / "x.png")], capsys)
+    assert code == 2 and "does not exist" in err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["deblur", "--help"], ["data", "--help"], ["data", "list", "--help"],
+                                  ["data", "verify", "--help"], ["data", "fetch", "--help"]])
+def test_every_command_has_help(argv, capsys):
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and "usage:" in out
+
+
+def test_data_commands(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PADNET_DATA", str(tmp_path))
+    code, out, _ = run(["data", "list"], capsys)
+    assert code == 0 and "levin09" in out and "absent" in out
+    code, _, err = run(["data", "verify"], capsys)
+    assert code == 2 and "nothing to verify" in err
+    code, _, err = run(["data", "verify", "levin09"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    code, _, err = run(["data", "fetch", "sots_indoor"], capsys)
+    assert code == 2 and "no direct download" in err
+
+
+def test_console_script_fetch_offline_does_not_hang(tmp_path):
+    """The installed entry point: offline fetch fails fast with one line (no network on CI machines)."""
+    import socket
+
+    try:
+        socket.getaddrinfo("www.wisdom.weizmann.ac.il", 80)
+        pytest.skip("this machine resolves the data host; not downloading a 100 MB archive in a test")
+    except OSError:
+        pass
+    exe = Path(sys.executable).parent / "padnet"
+    proc = subprocess.run([str(exe), "data", "fetch", "levin09", "--timeout", "5"], capture_output=True, text=True,
+                          timeout=120, env={"PADNET_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith("padnet data: error: levin09: could not download")
+    assert "Traceback" not in proc.stderr

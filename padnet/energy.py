@@ -37,8 +37,13 @@ def batch_norm2(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(1).norm(dim=1)
 
 
-def _fft_apply(x: torch.Tensor, otf: torch.Tensor) -> torch.Tensor:
-    return torch.fft.ifft2(torch.fft.fft2(x) * otf).real.to(x.dtype)
+def _half(otf: torch.Tensor) -> torch.Tensor:
+    """The non-redundant half ``[..., :W // 2 + 1]`` of a real kernel's transfer function (for rfft2)."""
+    return otf[..., : otf.shape[-1] // 2 + 1]
+
+
+def _fft_apply(x: torch.Tensor, half_otf: torch.Tensor) -> torch.Tensor:
+    return torch.fft.irfft2(torch.fft.rfft2(x) * half_otf, s=x.shape[-2:]).to(x.dtype)
 
 
 @dataclass
@@ -53,6 +58,16 @@ class QuadraticFidelity:
     b: torch.Tensor
     otf: torch.Tensor | None = None
 
+    def __post_init__(self) -> None:
+        # cached: the rfft2 half of the OTF, |K|^2 on it, and K^T b (all reused by every step)
+        if self.otf is None:
+            self._h = self._h2 = None
+            self._Ktb = self.b
+        else:
+            self._h = _half(self.otf)
+            self._h2 = self._h.abs() ** 2
+            self._Ktb = _fft_apply(self.b, self._h.conj())
+
     @classmethod
     def deblur(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
         """Image-domain fidelity ``1/2 ||k * x - y||^2`` (circular)."""
@@ -66,10 +81,10 @@ class QuadraticFidelity:
         return cls(b=grad(y), otf=psf2otf(k, y.shape[-2:]))
 
     def K(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.otf is None else _fft_apply(x, self.otf)
+        return x if self.otf is None else _fft_apply(x, self._h)
 
     def Kt(self, r: torch.Tensor) -> torch.Tensor:
-        return r if self.otf is None else _fft_apply(r, self.otf.conj())
+        return r if self.otf is None else _fft_apply(r, self._h.conj())
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """``f(x)``, ``(B,)``."""
@@ -89,8 +104,8 @@ class QuadraticFidelity:
             c_t = c_t.reshape(-1, 1, 1, 1)
         if self.otf is None:
             return (self.b + c_t * z) / (1.0 + c_t)
-        num = torch.fft.fft2(self.Kt(self.b) + c_t * z)
-        return torch.fft.ifft2(num / (self.otf.abs() ** 2 + c_t)).real.to(z.dtype)
+        num = torch.fft.rfft2(self._Ktb + c_t * z)
+        return torch.fft.irfft2(num / (self._h2 + c_t), s=z.shape[-2:]).to(z.dtype)
 
 
 def u_step(f: QuadraticFidelity, x_k: torch.Tensor, w: torch.Tensor, mu: float, rho: float) -> torch.Tensor:
@@ -181,10 +196,9 @@ def image_from_gradients(g: torch.Tensor, fidelity: QuadraticFidelity, beta: flo
     beta_t = torch.as_tensor(beta, dtype=y.dtype, device=y.device)
     if beta_t.dim() == 1:
         beta_t = beta_t.reshape(-1, 1, 1, 1)
-    d = diff_otfs((H, W), dtype=y.dtype, device=y.device)  # (2, 1, H, W)
+    d = _half(diff_otfs((H, W), dtype=y.dtype, device=y.device))  # (2, 1, H, W//2+1)
     gh, gv = g.chunk(2, dim=1)
-    Gh, Gv = torch.fft.fft2(gh), torch.fft.fft2(gv)
-    k_otf = fidelity.otf if fidelity.otf is not None else torch.ones_like(d[0])
-    num = k_otf.conj() * torch.fft.fft2(y) + beta_t * (d[0].conj() * Gh + d[1].conj() * Gv)
-    den = k_otf.abs() ** 2 + beta_t * (d[0].abs() ** 2 + d[1].abs() ** 2)
-    return torch.fft.ifft2(num / den).real.to(y.dtype)
+    num = torch.fft.rfft2(fidelity._Ktb) + beta_t * (d[0].conj() * torch.fft.rfft2(gh) + d[1].conj() * torch.fft.rfft2(gv))
+    k2 = fidelity._h2 if fidelity._h2 is not None else 1.0
+    den = k2 + beta_t * (d[0].abs() ** 2 + d[1].abs() ** 2)
+    return torch.fft.irfft2(num / den, s=(H, W)).to(y.dtype)

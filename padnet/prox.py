@@ -79,12 +79,21 @@ def prox_lp(v: torch.Tensor, lam: float | torch.Tensor, p: float, n_iter: int = 
     positive = lam_t > 0
     tau = torch.where(positive, gisa_threshold(torch.where(positive, lam_t, 1.0), p), 0.0)
     a = v.abs()
-    x = a.clone()
     keep = a > tau
-    # fixed point x = |v| - lam p x^(p-1) (Zuo et al. 2013, Alg. 1); guard x > 0 off the kept set
+    # fixed point x = |v| - lam p x^(p-1) (Zuo et al. 2013, Alg. 1), run on the kept entries only;
+    # stops early once an iteration changes no entry by more than 1e-14 relative
+    a_k = a[keep]
+    lam_k = lam_t.expand_as(v)[keep] if lam_t.dim() else lam_t
+    x_k = a_k.clone()
     for _ in range(n_iter):
-        x = a - lam_t * p * torch.where(keep, x, torch.ones_like(x)).pow(p - 1.0)
-    return torch.where(keep, torch.sign(v) * x, torch.zeros_like(v))
+        x_new = a_k - lam_k * p * x_k.pow(p - 1.0)
+        done = bool(((x_new - x_k).abs() <= 1e-14 * a_k).all()) if x_k.numel() else True
+        x_k = x_new
+        if done:
+            break
+    out = torch.zeros_like(v)
+    out[keep] = torch.sign(v[keep]) * x_k
+    return out
 
 
 def lp_penalty(x: torch.Tensor, p: float) -> torch.Tensor:

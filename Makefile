@@ -1,0 +1,39 @@
+# padnet: two commands on a fresh machine.
+#   make book   create/refresh .venv, install, execute the chapters (quick mode) and build the site
+#   make test   create/refresh .venv, install, run the whole test suite (unit + nbval on the chapters)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.padnet-installed
+MODE   ?= quick
+DEVICE ?= auto
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: setup book test bench clean
+
+setup: $(STAMP)
+
+# (Re)install whenever the pins change; the venv itself is created once.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,book,baselines]"
+	@touch $(STAMP)
+
+book: setup
+	$(PY) scripts/build_book.py --mode $(MODE) --device $(DEVICE) --jobs $(JOBS)
+
+# Unit tests, then nbval (strict) on freshly executed quick-mode chapters: a rerun must reproduce
+# every printed number.  pytest exits 5 when it collected nothing: that must fail, not pass silently.
+NBVAL := --nbval --nbval-sanitize-with book/nbval_sanitize.cfg -p no:cacheprovider
+test: setup
+	$(PY) scripts/build_book.py --mode quick --device cpu --jobs $(JOBS) --no-site
+	@rc=0; $(PY) -m pytest -n $(JOBS) --dist loadfile tests book/*.ipynb $(NBVAL) $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: setup
+	$(PY) scripts/bench_core.py
+
+clean:
+	rm -rf _build book/_executed .pytest_cache

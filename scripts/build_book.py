@@ -1,0 +1,118 @@
+"""Build the book: Jupytext chapters -> notebooks executed by papermill (in parallel) -> Jupyter Book site.
+
+    python scripts/build_book.py [--mode quick|full] [--device auto|cpu|cuda] [--jobs N] [--no-site]
+                                 [--only CHAPTER ...]
+
+Each chapter ``book/<name>.md`` (listed in ``_toc.yml``) is converted with jupytext and executed with
+papermill into ``book/<name>.ipynb``; the ``parameters``-tagged cell receives ``mode`` and ``device``.
+A failing cell stops the build and is named.  Then ``jupyter-book build`` renders the executed notebooks
+(execution off, warnings as errors) into ``_build/html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def chapters_from_toc(toc: Path) -> list[str]:
+    """Chapter files (without suffix) in ``_toc.yml`` order."""
+    import yaml
+
+    spec = yaml.safe_load(toc.read_text())
+    files = [spec["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            for part in entry.get("parts", []) or []:
+                walk(part.get("chapters"))
+
+    walk(spec.get("chapters"))
+    for part in spec.get("parts", []) or []:
+        walk(part.get("chapters"))
+    return files
+
+
+def execute_chapter(stem: str, mode: str, device: str, threads: int) -> tuple[str, float]:
+    """Convert ``<stem>.md`` and execute it into ``<stem>.ipynb``; returns (stem, seconds)."""
+    import jupytext
+    import papermill
+
+    src = REPO / f"{stem}.md"
+    out = REPO / f"{stem}.ipynb"
+    raw = out.with_suffix(".unexecuted.ipynb")
+    nb = jupytext.read(src)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    jupytext.write(nb, raw, fmt="ipynb")
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(raw), str(out), parameters={"mode": mode, "device": device},
+                                   kernel_name="python3", progress_bar=False, cwd=str(src.parent))
+    finally:
+        raw.unlink(missing_ok=True)
+    return stem, time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Execute the chapters and build the book.")
+    parser.add_argument("--mode", default="quick", choices=["quick", "full"])
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed at once")
+    parser.add_argument("--only", nargs="*", help="execute only these chapters (e.g. book/intro)")
+    parser.add_argument("--no-site", action="store_true", help="execute the chapters but do not build the site")
+    args = parser.parse_args(argv)
+
+    from papermill.exceptions import PapermillExecutionError
+    from tqdm import tqdm
+
+    chapters = chapters_from_toc(REPO / "_toc.yml")
+    todo = [c for c in chapters if not args.only or c in args.only]
+    jobs = max(1, min(args.jobs, len(todo)))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    print(f"executing {len(todo)} chapter(s) in {args.mode} mode on {jobs} worker(s), {threads} thread(s) each",
+          flush=True)
+    t0 = time.perf_counter()
+    failed = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(execute_chapter, c, args.mode, args.device, threads): c for c in todo}
+        with tqdm(total=len(futures), desc="chapters", unit="ch") as bar:
+            for fut in as_completed(futures):
+                chapter = futures[fut]
+                try:
+                    _, secs = fut.result()
+                    bar.write(f"  ok   {chapter}  ({secs:.0f} s)")
+                except PapermillExecutionError as err:
+                    failed.append(chapter)
+                    bar.write(f"  FAIL {chapter}.md: cell {err.exec_count} raised {err.ename}: {err.evalue}")
+                except Exception as err:  # conversion or kernel start-up problems
+                    failed.append(chapter)
+                    bar.write(f"  FAIL {chapter}.md: {type(err).__name__}: {err}")
+                bar.update()
+    print(f"executed in {time.perf_counter() - t0:.0f} s", flush=True)
+    if failed:
+        print(f"build stopped: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    if args.no_site:
+        return 0
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(REPO), "--builder", "html", "--warningiserror", "--keep-going"]
+    print(" ".join(cmd), flush=True)
+    rc = subprocess.call(cmd, cwd=REPO)
+    if rc == 0:
+        print(f"site: {REPO / '_build' / 'html' / 'index.html'} (book built in {time.perf_counter() - t0:.0f} s)")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

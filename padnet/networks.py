@@ -1,0 +1,112 @@
+"""The networks of PADNet: basic units G and the residual propagation N_alpha (Eq. 6).
+
+* :class:`RBFUnit`: gradient-domain unit, two convolutions with a radial-basis-function nonlinearity
+  between them (as in CSF, Schmidt and Roth 2014).
+* :class:`ConvUnit`: image-domain (7 layers) and dehazing (17 layers) unit: convolutions with ReLU
+  between linear layers and batch norm on layers 2 .. depth-1.
+* :class:`ResidualPropagation`: ``v_T = v_0 - alpha * sum_t G(v_t; W_t)``, ``v_{t+1} = v_t - alpha G(v_t; W_t)``.
+
+Widths are parameters: the CPU cost of training and inference scales with them.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["RBF", "RBFUnit", "ConvUnit", "ResidualPropagation", "make_unit"]
+
+
+class RBF(nn.Module):
+    """Per-channel radial-basis-function nonlinearity ``phi_c(z) = sum_j w_cj b((z - m_j) / s)``.
+
+    ``n_centers`` equidistant centres ``m_j`` on ``[-span, span]``, spacing ``s``, learned weights ``w``.
+    CSF (Schmidt and Roth 2014) uses Gaussian bumps; we use the triangular bump ``b(d) = max(1 - |d|, 0)``,
+    which makes ``phi`` the piecewise-linear interpolant of the weights, evaluated in O(1) per pixel
+    instead of O(n_centers) (a deliberate deviation, for CPU cost).  Outside the span ``phi`` is
+    constant.  Initialised to the shrinkage ``phi(z) = 0.1 z``.
+    """
+
+    def __init__(self, channels: int, n_centers: int = 41, span: float = 1.0):
+        super().__init__()
+        self.register_buffer("centers", torch.linspace(-span, span, n_centers))
+        self.span = span
+        self.step = 2.0 * span / (n_centers - 1)
+        self.weight = nn.Parameter(0.1 * self.centers.repeat(channels, 1).clone())
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        n = self.centers.numel()
+        t = ((z + self.span) / self.step).clamp(0.0, n - 1.0 - 1e-9)
+        i = t.detach().floor().long()
+        frac = t - i
+        offset = (torch.arange(z.shape[1], device=z.device) * n).view(1, -1, 1, 1)
+        w = self.weight.to(z.dtype).reshape(-1)
+        return w[i + offset] * (1.0 - frac) + w[i + 1 + offset] * frac
+
+
+class RBFUnit(nn.Module):
+    """Gradient-domain basic unit G: conv (C -> F, k x k) -> RBF -> conv (F -> C, k x k)."""
+
+    def __init__(self, channels: int = 2, width: int = 8, kernel_size: int = 5, n_centers: int = 41, span: float = 1.0):
+        super().__init__()
+        pad = kernel_size // 2
+        self.conv1 = nn.Conv2d(channels, width, kernel_size, padding=pad, padding_mode="circular", bias=False)
+        self.rbf = RBF(width, n_centers, span)
+        self.conv2 = nn.Conv2d(width, channels, kernel_size, padding=pad, padding_mode="circular", bias=False)
+        nn.init.normal_(self.conv2.weight, std=1e-3)
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        return self.conv2(self.rbf(self.conv1(v)))
+
+
+class ConvUnit(nn.Module):
+    """Image-domain / dehazing basic unit G: ``depth`` 3x3 convolutions, ReLU between linear layers,
+    batch norm on layers 2 .. depth-1 (the paper: depth 7 for deconvolution, 17 for dehazing)."""
+
+    def __init__(self, channels: int = 1, width: int = 32, depth: int = 7):
+        super().__init__()
+        if depth < 3:
+            raise ValueError(f"depth must be >= 3, got {depth}")
+        layers: list[nn.Module] = [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        last = nn.Conv2d(width, channels, 3, padding=1)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        layers.append(last)
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, v: torch.Tensor) -> torch.Tensor:
+        return self.body(v)
+
+
+def make_unit(kind: str, **kwargs) -> nn.Module:
+    """Build a basic unit by name: ``"rbf"`` (gradient domain), ``"conv7"``, ``"conv17"``."""
+    if kind == "rbf":
+        return RBFUnit(**kwargs)
+    if kind == "conv7":
+        return ConvUnit(depth=7, **kwargs)
+    if kind == "conv17":
+        return ConvUnit(depth=17, **kwargs)
+    raise ValueError(f"unknown unit kind {kind!r}; expected rbf, conv7 or conv17")
+
+
+class ResidualPropagation(nn.Module):
+    """``N_alpha(v_0; W_T) = v_0 - alpha * sum_{t<T} G(v_t; W_t)`` (Eq. 6), one unit per residual step.
+
+    Units are appended one at a time during Alg. 2's greedy design; ``forward(v, alpha, n_units)`` may use
+    only the first ``n_units``.
+    """
+
+    def __init__(self, units: list[nn.Module] | None = None):
+        super().__init__()
+        self.units = nn.ModuleList(units or [])
+
+    def add_unit(self, unit: nn.Module) -> None:
+        self.units.append(unit)
+
+    def forward(self, v0: torch.Tensor, alpha: float, n_units: int | None = None) -> torch.Tensor:
+        v = v0
+        for unit in list(self.units)[: n_units if n_units is not None else len(self.units)]:
+            v = v - alpha * unit(v)  # Eq. (6): coordinate-descent-like residual step
+        return v

@@ -1,0 +1,337 @@
+"""Alg. 2, the learning framework of PADNet: greedy stage-wise design and training.
+
+At stage k the exact u-step is computed for every training sample, then units are added one at a time to
+``N_{alpha_k}`` (the current stage's units trained jointly); for the explicit variant Condition 1 is
+checked on held-out samples after each unit and no further unit is added once it holds (or ``t_max``
+units are reached).  Stages stop when the held-out relative change falls below ``eps`` or at ``k_max``.
+
+Training data: Train400 patches (or the embedded images without data, labelled as such) blurred by
+generated motion kernels (never Levin's) with Gaussian noise.  Runs are seeded and deterministic on
+CPU; a checkpoint is written after every stage so that a killed run resumes where it stopped and ends
+with the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from padnet.checks import resolve_device
+from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2
+from padnet.networks import ResidualPropagation, make_unit
+from padnet.operators import conv_fft, grad
+from padnet.padnet import PADNetConfig, PADNetState, padnet_stage
+from padnet.prox import prox_lp
+
+__all__ = ["TrainConfig", "TrainingSet", "make_training_set", "train", "load_model", "MODEL_DIR", "Model"]
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a trained model (saved beside the weights).
+
+    ``p = None`` makes an implicit PADNet (fidelity only); otherwise an explicit one with prior
+    ``lam ||g||_p^p``.
+    """
+
+    name: str
+    domain: str = "gradient"
+    p: float | None = 0.8
+    lam: float = 2e-3
+    padnet: dict = field(default_factory=lambda: asdict(PADNetConfig()))
+    unit: str = "rbf"
+    unit_kwargs: dict = field(default_factory=lambda: {"channels": 2, "width": 8, "kernel_size": 5})
+    t_max: int = 3
+    steps_per_unit: int = 250
+    batch_size: int = 8
+    lr: float = 2e-3
+    n_train: int = 160
+    n_val: int = 32
+    patch: int = 64
+    kernel_canvas: int = 27
+    kernel_sizes: tuple[int, ...] = (13, 17, 21, 25, 27)
+    noise: float = 0.01
+    cond1_share: float = 1.0
+    seed: int = 0
+
+    @property
+    def explicit(self) -> bool:
+        return self.p is not None
+
+    def padnet_config(self) -> PADNetConfig:
+        return PADNetConfig(**{**self.padnet, "explicit": self.explicit})
+
+
+@dataclass
+class TrainingSet:
+    """Blurred data, kernels and targets; ``b``/``target`` are gradients ``(N, 2, H, W)`` in the gradient domain."""
+
+    y: torch.Tensor
+    x: torch.Tensor
+    kernels: torch.Tensor
+    embedded: bool
+
+    def fidelity(self, cfg: TrainConfig, idx=slice(None)) -> QuadraticFidelity:
+        if cfg.domain == "gradient":
+            return QuadraticFidelity.gradient_domain(self.y[idx], self.kernels[idx])
+        return QuadraticFidelity.deblur(self.y[idx], self.kernels[idx])
+
+    def target(self, cfg: TrainConfig, idx=slice(None)) -> torch.Tensor:
+        return grad(self.x[idx]) if cfg.domain == "gradient" else self.x[idx]
+
+
+def make_training_set(cfg: TrainConfig, n: int, offset: int, device: torch.device) -> TrainingSet:
+    """``n`` patches (seeded by ``cfg.seed`` and ``offset``): circular blur by a motion PSF + noise."""
+    from padnet import data
+
+    if data.available("train400"):
+        images, embedded = data.train400(), False
+    else:
+        import warnings
+
+        warnings.warn(data.EMBEDDED_NOTICE, stacklevel=2)
+        images, embedded = np.stack([s.sharp for s in data.embedded_deblur_set(n_kernels=1)]).astype(np.float32), True
+    rng = np.random.default_rng([cfg.seed, offset, 400])
+    P, C = cfg.patch, cfg.kernel_canvas
+    xs, ks = [], []
+    for _ in range(n):
+        img = images[rng.integers(len(images))]
+        r, c = rng.integers(0, img.shape[0] - P + 1), rng.integers(0, img.shape[1] - P + 1)
+        patch = img[r:r + P, c:c + P]
+        if rng.random() < 0.5:
+            patch = patch[:, ::-1]
+        xs.append(np.ascontiguousarray(patch))
+        size = int(rng.choice(cfg.kernel_sizes))
+        k = np.zeros((C, C))
+        o = (C - size) // 2
+        k[o:o + size, o:o + size] = data.random_motion_kernel(size, rng)
+        ks.append(k)
+    x = torch.from_numpy(np.stack(xs)[:, None].astype(np.float64)).to(device)
+    k = torch.from_numpy(np.stack(ks)[:, None]).to(device)
+    noise = torch.from_numpy(rng.standard_normal(x.shape)).to(device)
+    y = conv_fft(x, k) + cfg.noise * noise
+    return TrainingSet(y=y, x=x, kernels=k, embedded=embedded)
+
+
+def _seed(*parts: int) -> int:
+    """A deterministic 31-bit seed from integers (Python's hash() of strings varies between processes)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def _prox(cfg: TrainConfig):
+    if not cfg.explicit:
+        return None
+    return lambda z: prox_lp(z, cfg.lam, cfg.p)
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+@dataclass
+class Model:
+    """A trained PADNet: one network per stage, the config and the training log."""
+
+    config: TrainConfig
+    networks: list[ResidualPropagation]
+    log: list[dict]
+
+    def as_callables(self):
+        return [lambda v, a, net=net: net(v, a) for net in self.networks]
+
+    def to(self, device) -> "Model":
+        for net in self.networks:
+            net.to(device)
+        return self
+
+
+def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
+    return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)]).double()
+
+
+def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": asdict(cfg), "units": [len(n.units) for n in networks],
+                "stages": [n.state_dict() for n in networks], "log": log, "wall_seconds": wall}, tmp)
+    tmp.replace(path)
+
+
+def _load_networks(blob: dict, cfg: TrainConfig) -> list[ResidualPropagation]:
+    nets = []
+    for n_units, state in zip(blob["units"], blob["stages"]):
+        net = _build_stage(cfg, n_units)
+        net.load_state_dict(state)
+        nets.append(net.eval())
+    return nets
+
+
+def _advance(cfg: TrainConfig, f: QuadraticFidelity, state: PADNetState, net, k: int) -> tuple[PADNetState, dict]:
+    with torch.no_grad():
+        return padnet_stage(f, state, lambda v, a: net(v, a), k, cfg.padnet_config(), _prox(cfg))
+
+
+def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progress: bool = True,
+          max_new_stages: int | None = None) -> Model:
+    """Alg. 2: train (or resume) a PADNet; ``checkpoint`` is rewritten after every stage.
+
+    Args:
+        cfg: the model's configuration.
+        checkpoint: file for the per-stage checkpoint; an existing one with the same config is resumed.
+        device: ``auto``, ``cpu`` or ``cuda``.
+        max_new_stages: stop after training this many new stages (used to test resuming).
+
+    Returns:
+        The trained :class:`Model` (also fully described by the checkpoint).
+    """
+    from tqdm import tqdm
+
+    dev = resolve_device(device)
+    pcfg = cfg.padnet_config()
+    checkpoint = Path(checkpoint)
+    networks: list[ResidualPropagation] = []
+    log: list[dict] = []
+    wall0 = 0.0
+    if checkpoint.exists():
+        blob = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if blob["config"] != asdict(cfg):
+            raise ValueError(f"checkpoint {checkpoint} was made with another configuration")
+        networks = [n.to(dev) for n in _load_networks(blob, cfg)]
+        log, wall0 = blob["log"], blob["wall_seconds"]
+    t_start = time.perf_counter()
+    tr = make_training_set(cfg, cfg.n_train, 0, dev)
+    va = make_training_set(cfg, cfg.n_val, 1, dev)
+    f_tr, f_va = tr.fidelity(cfg), va.fidelity(cfg)
+    tgt_tr, tgt_va = tr.target(cfg), va.target(cfg)
+    s_tr, s_va = PADNetState.init(f_tr.b), PADNetState.init(f_va.b)
+    # replay the finished stages (deterministic) to recover the states
+    for k, net in enumerate(networks):
+        s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
+        s_va, _ = _advance(cfg, f_va, s_va, net, k)
+    if log and log[-1].get("stop"):
+        return Model(cfg, networks, log)
+    new = 0
+    for k in range(len(networks), pcfg.max_stages):
+        if max_new_stages is not None and new >= max_new_stages:
+            break
+        rho, alpha = pcfg.rho(k), pcfg.alpha(k)
+        with torch.no_grad():
+            from padnet.energy import u_step
+
+            v_in_tr = u_step(f_tr, s_tr.x, s_tr.v - s_tr.lam, pcfg.mu, rho) + s_tr.lam  # Alg. 2, step 2
+            v_in_va = u_step(f_va, s_va.x, s_va.v - s_va.lam, pcfg.mu, rho) + s_va.lam
+        net = ResidualPropagation().to(dev)
+        stage_log = {"stage": k + 1, "rho": rho, "alpha": alpha, "units": []}
+        for t in range(cfg.t_max):  # Alg. 2, steps 3-10
+            torch.manual_seed(_seed(cfg.seed, k, t, 0))
+            net.add_unit(make_unit(cfg.unit, **cfg.unit_kwargs).double().to(dev))
+            net.train()
+            opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps_per_unit)
+            gen = torch.Generator().manual_seed(_seed(cfg.seed, k, t, 1))
+            bar = tqdm(range(cfg.steps_per_unit), desc=f"{cfg.name} stage {k + 1} unit {t + 1}", disable=not progress,
+                       leave=False)
+            for _ in bar:
+                idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(dev)
+                out = net(v_in_tr[idx], alpha)  # Alg. 2, step 4: train N_alpha with t+1 units
+                loss = F.mse_loss(out, tgt_tr[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                bar.set_postfix(loss=f"{loss.item():.2e}")
+            net.eval()
+            with torch.no_grad():
+                v_va = net(v_in_va, alpha)
+                trial, diag = padnet_stage(f_va, s_va, lambda v, a: net(v, a), k, pcfg, _prox(cfg))
+                held = (diag["err"] <= pcfg.C_E * diag["dx"]).double()
+                unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(v_va, tgt_va)),
+                            "cond1_share": float(held.mean()),
+                            "val_rec_error": float((batch_norm2(trial.x - tgt_va) / batch_norm2(tgt_va)).mean())}
+            stage_log["units"].append(unit_log)
+            if cfg.explicit and unit_log["cond1_share"] >= cfg.cond1_share:  # Alg. 2, step 7
+                break
+        s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
+        s_va, diag = _advance(cfg, f_va, s_va, net, k)  # Alg. 2, steps 5-8, 11
+        rel = float(diag["rel"].mean())
+        stage_log.update({"units_used": len(net.units), "val_rel_change": rel,
+                          "stop": rel <= pcfg.eps or k + 1 >= pcfg.max_stages})  # Alg. 2, step 12
+        log.append(stage_log)
+        networks.append(net)
+        new += 1
+        _save_checkpoint(checkpoint, cfg, networks, log, wall0 + time.perf_counter() - t_start)
+        if progress:
+            last = stage_log["units"][-1]
+            print(f"{cfg.name}: stage {k + 1}: {len(net.units)} unit(s), cond1 share {last['cond1_share']:.2f}, "
+                  f"val rec error {last['val_rec_error']:.4f}, rel change {rel:.2e}", flush=True)
+        if stage_log["stop"]:
+            break
+    return Model(cfg, networks, log)
+
+
+def save_model(model: Model, command: str, wall_seconds: float, device: str, out_dir: Path = MODEL_DIR,
+               data_files: dict | None = None) -> Path:
+    """Write ``<name>.pt`` (weights + config) and ``<name>.json`` (provenance) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{model.config.name}.pt"
+    torch.save({"config": asdict(model.config), "units": [len(n.units) for n in model.networks],
+                "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in model.networks],
+                "log": model.log}, path)
+    last = model.log[-1]["units"][-1] if model.log else {}
+    prov = {"model": model.config.name, "command": command, "commit": _git_commit(), "device": device,
+            "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
+            "wall_seconds": round(wall_seconds, 1), "seed": model.config.seed,
+            "training_data": data_files or {}, "stages": len(model.networks),
+            "units_per_stage": [len(n.units) for n in model.networks],
+            "final_train_loss": last.get("train_loss"), "final_val_loss": last.get("val_loss"),
+            "final_val_rec_error": last.get("val_rec_error"), "config": asdict(model.config)}
+    path.with_suffix(".json").write_text(json.dumps(prov, indent=2) + "\n")
+    return path
+
+
+def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
+    """Load a committed model by name (``padnet/models/<name>.pt``) or from a path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = MODEL_DIR / f"{name_or_path}.pt"
+    if not path.exists():
+        from padnet.checks import InputError
+
+        raise InputError(f"no trained model at {path}; train it with `padnet train {path.stem}`")
+    blob = torch.load(path, map_location="cpu", weights_only=False)
+    cfg_dict = dict(blob["config"])
+    cfg_dict["kernel_sizes"] = tuple(cfg_dict["kernel_sizes"])
+    cfg = TrainConfig(**cfg_dict)
+    nets = [n.to(resolve_device(device)) for n in _load_networks(blob, cfg)]
+    return Model(cfg, nets, blob.get("log", []))
+
+
+def energy_for(cfg: TrainConfig, f: QuadraticFidelity) -> LpEnergy | None:
+    """The energy the model minimises (explicit variant), for traces."""
+    return LpEnergy(f, cfg.lam, cfg.p) if cfg.explicit else None
+
+
+def stage_condition2(model: Model, v: torch.Tensor) -> list[float]:
+    """Condition 2 measured: ``||N_alpha_k(v) - v|| / alpha_k`` per stage (its sup over inputs is C_N)."""
+    pcfg = model.config.padnet_config()
+    out = []
+    with torch.no_grad():
+        for k, net in enumerate(model.networks):
+            a = pcfg.alpha(k)
+            out.append(float((batch_norm2(net(v, a) - v) / a).max()))
+    return out
+
+

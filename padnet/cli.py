@@ -64,7 +64,57 @@ def _build_parser() -> argparse.ArgumentParser:
                         description="Download the original archive from its original address (needs network).")
     f.add_argument("name", metavar="NAME")
     f.add_argument("--timeout", type=float, default=20.0, help="seconds per connection attempt (default 20)")
+
+    t = sub.add_parser("train", help="train a named model with Alg. 2 (writes padnet/models/NAME.pt + .json)",
+                       description="Train a named PADNet model with Alg. 2; checkpoints after every stage, resumes "
+                                   "a killed run.")
+    t.add_argument("name", metavar="NAME", nargs="?", help="model name (see --list)")
+    t.add_argument("--list", action="store_true", help="list the named models")
+    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    t.add_argument("--out-dir", default=None, help="where to write NAME.pt/.json (default: padnet/models)")
+    t.add_argument("--checkpoint-dir", default="results/checkpoints", help="per-stage checkpoints (default: %(default)s)")
+
+    r = sub.add_parser("reproduce", help="recompute a table of the paper",
+                       description="Recompute a table; --quick runs a fixed subset and checks it against the cache.")
+    r.add_argument("table", choices=["table1"], metavar="TABLE", help="table1")
+    r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
+    r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
+    r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     return parser
+
+
+def _cmd_train(args) -> int:
+    from padnet.checks import resolve_device
+    from padnet.training import MODEL_DIR, save_model, train
+    from padnet.zoo import MODEL_CONFIGS, named_config
+
+    if args.list or not args.name:
+        for name, cfg in MODEL_CONFIGS.items():
+            kind = "implicit" if cfg.p is None else f"explicit, p = {cfg.p:g}"
+            print(f"{name:20s} {cfg.domain} domain, {kind}")
+        return 0
+    cfg = named_config(args.name)
+    dev = resolve_device(args.device)
+    ckpt_dir = Path(args.checkpoint_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
+    from padnet import data
+    from padnet.experiments import provenance
+
+    prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"], str(dev))
+    path = save_model(model, prov["command"], model.wall_seconds, f"{dev} ({prov['cpu_threads']} threads)",
+                      Path(args.out_dir) if args.out_dir else MODEL_DIR,
+                      data_files={"train400": prov["data"]["train400"],
+                                  "embedded_fallback": not data.available("train400")})
+    wall = model.wall_seconds
+    print(f"wrote {path} and {path.with_suffix('.json')} ({wall:.0f} s of training)")
+    return 0
+
+
+def _cmd_reproduce(args) -> int:
+    from padnet.reproduce import reproduce
+
+    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device)
 
 
 def _cmd_deblur(args) -> int:
@@ -122,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_deblur(args)
         if args.command == "data":
             return _cmd_data(args)
+        if args.command == "train":
+            return _cmd_train(args)
+        if args.command == "reproduce":
+            return _cmd_reproduce(args)
     except (InputError, DataError) as err:
         sys.stderr.write(f"padnet {args.command}: error: {err}\n")
         return EXIT_USAGE

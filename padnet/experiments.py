@@ -111,3 +111,68 @@ def write_csv(rows: list[dict], path: str | Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def provenance(command: str, wall_seconds: float, datasets: list[str], device: str, extra: dict | None = None) -> dict:
+    """Provenance record for a cached result: command, commit, data checksums, device, wall time."""
+    import hashlib
+    import platform
+    import subprocess
+
+    import torch
+
+    from padnet import data
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                                cwd=Path(__file__).parent).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                    text=True, cwd=Path(__file__).parent).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", None
+    sums = {}
+    for name in datasets:
+        manifest = data.DATASETS[name].manifest
+        sums[name] = {"manifest_sha256": hashlib.sha256(manifest.read_bytes()).hexdigest(),
+                      "present": data.available(name)}
+    record = {"command": command, "commit": commit, "uncommitted_changes": dirty, "device": device,
+              "cpu_threads": torch.get_num_threads(), "torch": torch.__version__,
+              "python": platform.python_version(), "machine": platform.machine(), "processor": platform.processor(),
+              "wall_seconds": round(wall_seconds, 1), "data": sums, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+    record.update(extra or {})
+    return record
+
+
+def read_csv(path: str | Path) -> list[dict]:
+    """Rows of a CSV written by :func:`write_csv` (numbers parsed where possible)."""
+    def parse(v: str):
+        for cast in (int, float):
+            try:
+                return cast(v)
+            except ValueError:
+                pass
+        return {"True": True, "False": False}.get(v, v)
+
+    with open(path, newline="") as fh:
+        return [{k: parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def compare_with_cache(rows: list[dict], cached: list[dict], keys: tuple[str, ...], values: tuple[str, ...],
+                       rtol: float = 1e-4) -> list[str]:
+    """Differences between recomputed per-image rows and the cached ones (empty list: they agree).
+
+    Rows are matched on ``keys``; each of ``values`` must agree within ``rtol`` (relative) or exactly for
+    integers.
+    """
+    index = {tuple(r[k] for k in keys): r for r in cached}
+    problems = []
+    for r in rows:
+        key = tuple(r[k] for k in keys)
+        if key not in index:
+            problems.append(f"{key}: not in the cache")
+            continue
+        for v in values:
+            a, b = float(r[v]), float(index[key][v])
+            if not np.isclose(a, b, rtol=rtol, atol=1e-9):
+                problems.append(f"{key}: {v} {a:.6g} != cached {b:.6g}")
+    return problems

@@ -35,13 +35,37 @@ class RBF(nn.Module):
         self.weight = nn.Parameter(0.1 * self.centers.repeat(channels, 1).clone())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        n = self.centers.numel()
-        t = ((z + self.span) / self.step).clamp(0.0, n - 1.0 - 1e-9)
-        i = t.detach().floor().long()
+        return _PiecewiseLinear.apply(z, self.weight.to(z.dtype), self.span, self.step)
+
+
+class _PiecewiseLinear(torch.autograd.Function):
+    """``phi_c(z)`` = linear interpolation of ``w[c, :]`` at ``(z + span) / step``; the weight gradient is
+    accumulated with ``bincount`` (much faster on CPU than the generic scatter of advanced indexing)."""
+
+    @staticmethod
+    def forward(ctx, z, weight, span, step):
+        C, n = weight.shape
+        t_raw = (z + span) / step
+        t = t_raw.clamp(0.0, n - 1.0)
+        i = t.floor().long().clamp(max=n - 2)
         frac = t - i
-        offset = (torch.arange(z.shape[1], device=z.device) * n).view(1, -1, 1, 1)
-        w = self.weight.to(z.dtype).reshape(-1)
-        return w[i + offset] * (1.0 - frac) + w[i + 1 + offset] * frac
+        idx = i + (torch.arange(C, device=z.device) * n).view(1, -1, 1, 1)
+        w = weight.reshape(-1)
+        w0, w1 = w[idx], w[idx + 1]
+        inside = (t_raw >= 0) & (t_raw <= n - 1)
+        ctx.save_for_backward(idx, frac, (w1 - w0) * inside / step)
+        ctx.shape = (C, n)
+        return w0 + frac * (w1 - w0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        idx, frac, slope = ctx.saved_tensors
+        C, n = ctx.shape
+        flat_idx, g = idx.reshape(-1), grad_out.reshape(-1)
+        f = frac.reshape(-1)
+        gw = torch.bincount(flat_idx, weights=g * (1.0 - f), minlength=C * n)
+        gw = gw + torch.bincount(flat_idx + 1, weights=g * f, minlength=C * n)[: C * n]
+        return grad_out * slope, gw.reshape(C, n).to(grad_out.dtype), None, None
 
 
 class RBFUnit(nn.Module):
@@ -106,7 +130,12 @@ class ResidualPropagation(nn.Module):
         self.units.append(unit)
 
     def forward(self, v0: torch.Tensor, alpha: float, n_units: int | None = None) -> torch.Tensor:
-        v = v0
-        for unit in list(self.units)[: n_units if n_units is not None else len(self.units)]:
+        """Apply the first ``n_units`` units; computed in the units' dtype, returned in ``v0``'s."""
+        units = list(self.units)[: n_units if n_units is not None else len(self.units)]
+        if not units:
+            return v0
+        dtype = next(units[0].parameters()).dtype
+        v = v0.to(dtype)
+        for unit in units:
             v = v - alpha * unit(v)  # Eq. (6): coordinate-descent-like residual step
-        return v
+        return v.to(v0.dtype)

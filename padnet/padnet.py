@@ -21,7 +21,7 @@ import torch
 
 from padnet.checks import InputError
 from padnet.energy import QuadraticFidelity, batch_norm2, error_Ek, grad_f_mu, u_step
-from padnet.solvers import Trace
+from padnet.solvers import Trace, rec_error
 
 __all__ = ["PADNetConfig", "PADNetState", "padnet_stage", "padnet_inference"]
 
@@ -120,7 +120,7 @@ def padnet_inference(f: QuadraticFidelity, networks: Sequence[Callable[[torch.Te
         x0: start (default: ``f.b``).
         prox_r: ``prox_r`` (explicit variant).
         energy: ``F`` for the trace (optional).
-        x_gt: ground truth for the reconstruction error (optional).
+        x_gt: ground truth, or a callable ``x -> error``, for the reconstruction error (optional).
 
     Returns:
         ``x_K`` and a :class:`~padnet.solvers.Trace` with, per stage, ``energy``, ``rel_change``,
@@ -133,9 +133,6 @@ def padnet_inference(f: QuadraticFidelity, networks: Sequence[Callable[[torch.Te
 
     def identity(v, alpha):
         return v
-
-    def rec(z):
-        return float((batch_norm2(z - x_gt) / batch_norm2(x_gt)).mean()) if x_gt is not None else math.nan
 
     for k in range(cfg.max_stages):
         net = networks[min(k, len(networks) - 1)] if networks else identity
@@ -150,8 +147,8 @@ def padnet_inference(f: QuadraticFidelity, networks: Sequence[Callable[[torch.Te
             "iteration": k + 1,
             "energy": float(energy(state.x).mean()) if energy is not None else math.nan,
             "rel_change": rel,
-            "rec_error": rec(state.x),
-            "u_rec_error": rec(state.u),
+            "rec_error": rec_error(state.x, x_gt),
+            "u_rec_error": rec_error(state.u, x_gt),
             "seconds": time.perf_counter() - t0,
             "err_norm": float(diag["err"].mean()),
             "ce_bound": float(ce.mean()),

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from padnet.checks import resolve_device
-from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2
+from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2, grad_f_mu, u_step
 from padnet.networks import ResidualPropagation, make_unit
 from padnet.operators import conv_fft, grad
 from padnet.padnet import PADNetConfig, PADNetState, padnet_stage
@@ -41,7 +41,8 @@ class TrainConfig:
     """Everything that defines a trained model (saved beside the weights).
 
     ``p = None`` makes an implicit PADNet (fidelity only); otherwise an explicit one with prior
-    ``lam ||g||_p^p``.
+    ``lam ||g||_p^p``.  ``loss``: ``"v"`` trains the network output ``v_{k+1}`` towards the ground truth;
+    ``"v+x"`` (explicit only) adds the same loss on the corrected ``x_{k+1} = prox_r(v - grad f^mu(v))``.
     """
 
     name: str
@@ -62,6 +63,7 @@ class TrainConfig:
     kernel_sizes: tuple[int, ...] = (13, 17, 21, 25, 27)
     noise: float = 0.01
     cond1_share: float = 1.0
+    loss: str = "v"
     seed: int = 0
 
     @property
@@ -116,9 +118,9 @@ def make_training_set(cfg: TrainConfig, n: int, offset: int, device: torch.devic
         o = (C - size) // 2
         k[o:o + size, o:o + size] = data.random_motion_kernel(size, rng)
         ks.append(k)
-    x = torch.from_numpy(np.stack(xs)[:, None].astype(np.float64)).to(device)
-    k = torch.from_numpy(np.stack(ks)[:, None]).to(device)
-    noise = torch.from_numpy(rng.standard_normal(x.shape)).to(device)
+    x = torch.from_numpy(np.stack(xs)[:, None].astype(np.float32)).to(device)
+    k = torch.from_numpy(np.stack(ks)[:, None].astype(np.float32)).to(device)
+    noise = torch.from_numpy(rng.standard_normal(x.shape).astype(np.float32)).to(device)
     y = conv_fft(x, k) + cfg.noise * noise
     return TrainingSet(y=y, x=x, kernels=k, embedded=embedded)
 
@@ -149,6 +151,7 @@ class Model:
     config: TrainConfig
     networks: list[ResidualPropagation]
     log: list[dict]
+    wall_seconds: float = 0.0
 
     def as_callables(self):
         return [lambda v, a, net=net: net(v, a) for net in self.networks]
@@ -160,7 +163,7 @@ class Model:
 
 
 def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
-    return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)]).double()
+    return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)])
 
 
 def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float) -> None:
@@ -222,22 +225,21 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
         s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
         s_va, _ = _advance(cfg, f_va, s_va, net, k)
     if log and log[-1].get("stop"):
-        return Model(cfg, networks, log)
+        return Model(cfg, networks, log, wall0)
     new = 0
     for k in range(len(networks), pcfg.max_stages):
         if max_new_stages is not None and new >= max_new_stages:
             break
         rho, alpha = pcfg.rho(k), pcfg.alpha(k)
         with torch.no_grad():
-            from padnet.energy import u_step
-
             v_in_tr = u_step(f_tr, s_tr.x, s_tr.v - s_tr.lam, pcfg.mu, rho) + s_tr.lam  # Alg. 2, step 2
             v_in_va = u_step(f_va, s_va.x, s_va.v - s_va.lam, pcfg.mu, rho) + s_va.lam
         net = ResidualPropagation().to(dev)
+        prox = _prox(cfg)
         stage_log = {"stage": k + 1, "rho": rho, "alpha": alpha, "units": []}
         for t in range(cfg.t_max):  # Alg. 2, steps 3-10
             torch.manual_seed(_seed(cfg.seed, k, t, 0))
-            net.add_unit(make_unit(cfg.unit, **cfg.unit_kwargs).double().to(dev))
+            net.add_unit(make_unit(cfg.unit, **cfg.unit_kwargs).to(dev))
             net.train()
             opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps_per_unit)
@@ -246,8 +248,12 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                        leave=False)
             for _ in bar:
                 idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(dev)
-                out = net(v_in_tr[idx], alpha)  # Alg. 2, step 4: train N_alpha with t+1 units
+                out = net(v_in_tr[idx], alpha)  # Alg. 2, step 4: train N_alpha with t+1 units (float32)
                 loss = F.mse_loss(out, tgt_tr[idx])
+                if cfg.loss == "v+x" and cfg.explicit:
+                    f_b = QuadraticFidelity(b=f_tr.b[idx], otf=f_tr.otf[idx])
+                    x_b = prox(out - grad_f_mu(f_b, out, s_tr.x[idx], pcfg.mu))  # Alg. 1, step 4
+                    loss = loss + F.mse_loss(x_b, tgt_tr[idx])
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -279,7 +285,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                   f"val rec error {last['val_rec_error']:.4f}, rel change {rel:.2e}", flush=True)
         if stage_log["stop"]:
             break
-    return Model(cfg, networks, log)
+    return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start)
 
 
 def save_model(model: Model, command: str, wall_seconds: float, device: str, out_dir: Path = MODEL_DIR,

@@ -29,6 +29,14 @@ def gen() -> torch.Generator:
     return g
 
 
+def dense(op, shape) -> np.ndarray:
+    """Explicit matrix of a linear map on float64 images of ``shape`` (batch 1), built from unit vectors:
+    an independent reference for FFT-based solves."""
+    n = int(np.prod(shape))
+    eye = torch.eye(n, dtype=torch.float64)
+    return torch.stack([op(eye[i].reshape(1, *shape)).flatten() for i in range(n)], dim=1).numpy()
+
+
 def _data_present(name: str) -> bool:
     root = os.environ.get("PADNET_DATA")
     return bool(root) and (Path(root) / name).is_dir()

@@ -158,3 +158,18 @@ def test_console_script_fetch_offline_does_not_hang(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("padnet data: error: levin09: could not download")
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["train", "--help"], ["reproduce", "--help"]])
+def test_train_and_reproduce_have_help(argv, capsys):
+    code, out, _ = run(argv, capsys)
+    assert code == 0 and "usage:" in out
+
+
+def test_train_lists_named_models_and_rejects_unknown(capsys):
+    code, out, _ = run(["train", "--list"], capsys)
+    assert code == 0 and "grad-epadnet-l0.8" in out and "grad-ipadnet" in out
+    code, _, err = run(["train", "no-such-model"], capsys)
+    assert code == 2 and "unknown model" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["reproduce", "table9", "--out", "x"], capsys)
+    assert code == 2 and "invalid choice" in err

@@ -8,17 +8,9 @@ from padnet.energy import (LpEnergy, QuadraticFidelity, condition1, error_Ek, gr
                            u_step)
 from padnet.operators import conv_direct, grad
 from padnet.prox import prox_lp
+from tests.conftest import dense
 
 
-def dense(op, shape):
-    """Explicit matrix of a linear map on images of ``shape`` (B=1), built from unit vectors."""
-    n = int(np.prod(shape))
-    cols = []
-    for i in range(n):
-        e = torch.zeros(n, dtype=torch.float64)
-        e[i] = 1.0
-        cols.append(op(e.reshape(1, *shape)).flatten())
-    return torch.stack(cols, dim=1).numpy()
 
 
 @pytest.fixture

@@ -11,12 +11,9 @@ from padnet.checks import InputError
 from padnet.energy import LpEnergy, QuadraticFidelity
 from padnet.operators import conv_direct, conv_fft, grad
 from padnet.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
+from tests.conftest import dense
 
 
-def dense(op, shape):
-    n = int(np.prod(shape))
-    eye = torch.eye(n, dtype=torch.float64)
-    return torch.stack([op(eye[i].reshape(1, *shape)).flatten() for i in range(n)], dim=1).numpy()
 
 
 @pytest.fixture

@@ -1,0 +1,83 @@
+"""Experiment plumbing: summaries, cache comparison, CSV round trip, committed models and cached tables."""
+
+import json
+import math
+
+import pytest
+
+from padnet.experiments import compare_with_cache, read_csv, summarise, write_csv
+from tests.conftest import REPO
+
+
+def test_summarise_means_per_group():
+    rows = [{"method": "A", "dataset": "d", "psnr": 30.0, "ssim": 0.9, "seconds": 1.0},
+            {"method": "A", "dataset": "d", "psnr": 32.0, "ssim": 0.8, "seconds": 3.0},
+            {"method": "B", "dataset": "d", "psnr": 20.0, "ssim": 0.5, "seconds": 2.0}]
+    out = summarise(rows)
+    assert [(r["method"], r["n"]) for r in out] == [("A", 2), ("B", 1)]
+    assert out[0]["psnr"] == 31.0 and out[0]["ssim"] == pytest.approx(0.85) and out[0]["seconds"] == 2.0
+
+
+def test_compare_with_cache_flags_differences_and_missing_rows():
+    cached = [{"m": "A", "img": "x", "K": 5, "err": 0.5}, {"m": "B", "img": "x", "K": 9, "err": 0.7}]
+    same = [{"m": "A", "img": "x", "K": 5, "err": 0.50000001}]
+    assert compare_with_cache(same, cached, ("m", "img"), ("K", "err")) == []
+    off = [{"m": "A", "img": "x", "K": 6, "err": 0.5}, {"m": "C", "img": "x", "K": 1, "err": 0.1}]
+    problems = compare_with_cache(off, cached, ("m", "img"), ("K", "err"))
+    assert len(problems) == 2 and "K 6 != cached 5" in problems[0] and "not in the cache" in problems[1]
+
+
+def test_csv_round_trip(tmp_path):
+    rows = [{"method": "ADMM", "prior": "l0.8", "iterations": 28, "rel_error": 1.2069, "flag": True}]
+    back = read_csv(write_csv(rows, tmp_path / "a" / "t.csv"))
+    assert back == rows
+
+
+@pytest.mark.parametrize("name", ["grad-epadnet-l1", "grad-epadnet-l0.8", "grad-epadnet-l0", "grad-ipadnet"])
+def test_committed_models_have_provenance_and_match_their_config(name):
+    from padnet.training import MODEL_DIR, load_model
+    from padnet.zoo import named_config
+
+    prov = json.loads((MODEL_DIR / f"{name}.json").read_text())
+    for key in ("command", "commit", "device", "wall_seconds", "seed", "training_data", "final_train_loss"):
+        assert key in prov, key
+    assert prov["command"].startswith(f"padnet train {name}")
+    model = load_model(name)
+    assert model.config == named_config(name)  # `padnet train NAME` reproduces this model's recipe
+    assert len(model.networks) == prov["stages"] and [len(n.units) for n in model.networks] == prov["units_per_stage"]
+
+
+def test_cached_table1_has_provenance_and_the_issue_columns():
+    folder = REPO / "data" / "results" / "table1"
+    rows = read_csv(folder / "table1.csv")
+    assert list(rows[0]) == ["method", "prior", "iterations", "rel_error"]
+    assert {r["method"] for r in rows} == {"ADMM", "HQS", "EPADNet", "IPADNet"}
+    assert {r["prior"] for r in rows} == {"l1", "l0.8", "l0", "-"}
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["images"] == 32 and not prov["embedded"] and prov["commit"] != "unknown"
+    assert all(math.isfinite(r["rel_error"]) for r in rows)
+
+
+@pytest.mark.skipif(not (REPO / "data" / "results" / "table1" / "table1_per_image.csv").exists(), reason="no cache")
+def test_recompute_part_of_the_cached_table1():
+    """Recompute three cached rows of Table 1 (one capture) with the committed models."""
+    import os
+
+    if not os.environ.get("PADNET_DATA"):
+        pytest.skip("needs Levin's data (PADNET_DATA)")
+    import torch
+
+    from padnet import data
+    from padnet.table1 import MODEL_NAMES, solve_sample
+    from padnet.training import load_model
+
+    s = data.levin09(["im05_flit01.mat"])[0]
+    models = {("EPADNet", "l0.8"): load_model(MODEL_NAMES["EPADNet"]["l0.8"]),
+              ("IPADNet", "-"): load_model(MODEL_NAMES["IPADNet"])}
+    rows = []
+    for method, prior in [("ADMM", "l1"), ("EPADNet", "l0.8"), ("IPADNet", "-")]:
+        err, trace = solve_sample(s, method, prior, torch.device("cpu"), models)
+        rows.append({"method": method, "prior": prior, "image": s.name, "iterations": trace.iterations,
+                     "rel_error": err})
+    cached = read_csv(REPO / "data" / "results" / "table1" / "table1_per_image.csv")
+    assert compare_with_cache(rows, cached, ("method", "prior", "image"), ("iterations", "rel_error")) == []

@@ -1,0 +1,58 @@
+"""Networks: the RBF nonlinearity against numpy interpolation and gradcheck; N_alpha's recursion; unit layouts."""
+
+import numpy as np
+import pytest
+import torch
+
+from padnet.networks import RBF, ConvUnit, ResidualPropagation, RBFUnit, _PiecewiseLinear, make_unit
+
+
+def test_rbf_is_the_linear_interpolant_of_its_weights(rng):
+    r = RBF(channels=2, n_centers=9, span=1.0)
+    with torch.no_grad():
+        r.weight.copy_(torch.from_numpy(rng.standard_normal((2, 9))))
+    z = torch.from_numpy(rng.uniform(-1.5, 1.5, size=(1, 2, 7, 5)))
+    out = r(z).detach().numpy()
+    centers = np.linspace(-1, 1, 9)
+    for c in range(2):
+        ref = np.interp(z[0, c].numpy(), centers, r.weight[c].detach().numpy())  # constant outside the span
+        assert np.allclose(out[0, c], ref, atol=1e-12)
+
+
+def test_rbf_gradients_by_gradcheck(rng):
+    z = torch.from_numpy(rng.uniform(-0.9, 0.9, size=(2, 3, 4, 4))).requires_grad_()
+    w = torch.from_numpy(rng.standard_normal((3, 11))).requires_grad_()
+    assert torch.autograd.gradcheck(lambda z, w: _PiecewiseLinear.apply(z, w, 1.0, 0.2), (z, w))
+
+
+def test_residual_propagation_is_eq6():
+    torch.manual_seed(0)
+    units = [RBFUnit(channels=2, width=4) for _ in range(3)]
+    for u in units:
+        torch.nn.init.normal_(u.conv2.weight, std=0.1)
+    net = ResidualPropagation(units)
+    v0 = torch.randn(2, 2, 12, 12)
+    alpha = 0.7
+    v, total = v0, torch.zeros_like(v0)
+    for u in units:
+        g = u(v)
+        total = total + g
+        v = v - alpha * g
+    assert torch.allclose(net(v0, alpha), v0 - alpha * total, atol=1e-6)  # v_T = v_0 - alpha sum_t G(v_t)
+    assert torch.allclose(net(v0, alpha, n_units=1), v0 - alpha * units[0](v0), atol=1e-6)
+    assert net(v0.double(), alpha).dtype == torch.float64
+    assert torch.equal(ResidualPropagation()(v0, alpha), v0)
+
+
+def test_conv_units_follow_the_paper_layout():
+    for depth in (7, 17):
+        unit = make_unit(f"conv{depth}", channels=1, width=8)
+        convs = [m for m in unit.modules() if isinstance(m, torch.nn.Conv2d)]
+        bns = [m for m in unit.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        relus = [m for m in unit.modules() if isinstance(m, torch.nn.ReLU)]
+        assert len(convs) == depth and len(bns) == depth - 2 and len(relus) == depth - 1
+        assert unit(torch.randn(2, 1, 16, 16)).shape == (2, 1, 16, 16)
+    with pytest.raises(ValueError):
+        make_unit("mlp")
+    with pytest.raises(ValueError):
+        ConvUnit(depth=2)

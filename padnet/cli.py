@@ -98,14 +98,15 @@ def _cmd_train(args) -> int:
     ckpt_dir = Path(args.checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
+    import torch
+
     from padnet import data
     from padnet.experiments import provenance
 
-    prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"], str(dev))
-    path = save_model(model, prov["command"], model.wall_seconds, f"{dev} ({prov['cpu_threads']} threads)",
-                      Path(args.out_dir) if args.out_dir else MODEL_DIR,
-                      data_files={"train400": prov["data"]["train400"],
-                                  "embedded_fallback": not data.available("train400")})
+    prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
+                      f"{dev} ({torch.get_num_threads()} threads)",
+                      {"embedded_fallback": not data.available("train400")})
+    path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds
     print(f"wrote {path} and {path.with_suffix('.json')} ({wall:.0f} s of training)")
     return 0

@@ -14,8 +14,6 @@ with the same weights as an uninterrupted one.
 from __future__ import annotations
 
 import json
-import platform
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -134,14 +132,6 @@ def _prox(cfg: TrainConfig):
     if not cfg.explicit:
         return None
     return lambda z: prox_lp(z, cfg.lam, cfg.p)
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 @dataclass
@@ -265,7 +255,8 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                 trial, diag = padnet_stage(f_va, s_va, lambda v, a: net(v, a), k, pcfg, _prox(cfg))
                 held = (diag["err"] <= pcfg.C_E * diag["dx"]).double()
                 unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(v_va, tgt_va)),
-                            "cond1_share": float(held.mean()),
+                            # implicit PADNet has x = v, so E_k = 0 and Condition 1 says nothing: not logged
+                            "cond1_share": float(held.mean()) if cfg.explicit else None,
                             "val_rec_error": float((batch_norm2(trial.x - tgt_va) / batch_norm2(tgt_va)).mean())}
             stage_log["units"].append(unit_log)
             if cfg.explicit and unit_log["cond1_share"] >= cfg.cond1_share:  # Alg. 2, step 7
@@ -281,26 +272,27 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
         _save_checkpoint(checkpoint, cfg, networks, log, wall0 + time.perf_counter() - t_start)
         if progress:
             last = stage_log["units"][-1]
-            print(f"{cfg.name}: stage {k + 1}: {len(net.units)} unit(s), cond1 share {last['cond1_share']:.2f}, "
+            share = "n/a" if last["cond1_share"] is None else f"{last['cond1_share']:.2f}"
+            print(f"{cfg.name}: stage {k + 1}: {len(net.units)} unit(s), cond1 share {share}, "
                   f"val rec error {last['val_rec_error']:.4f}, rel change {rel:.2e}", flush=True)
         if stage_log["stop"]:
             break
     return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start)
 
 
-def save_model(model: Model, command: str, wall_seconds: float, device: str, out_dir: Path = MODEL_DIR,
-               data_files: dict | None = None) -> Path:
-    """Write ``<name>.pt`` (weights + config) and ``<name>.json`` (provenance) into ``out_dir``."""
+def save_model(model: Model, provenance: dict, out_dir: Path = MODEL_DIR) -> Path:
+    """Write ``<name>.pt`` (weights, config, training log) and ``<name>.json`` (provenance) into ``out_dir``.
+
+    ``provenance`` comes from :func:`padnet.experiments.provenance` (command, commit, uncommitted
+    changes, data checksums, device, wall time); the final losses and the stage layout are added here.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{model.config.name}.pt"
     torch.save({"config": asdict(model.config), "units": [len(n.units) for n in model.networks],
                 "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in model.networks],
                 "log": model.log}, path)
     last = model.log[-1]["units"][-1] if model.log else {}
-    prov = {"model": model.config.name, "command": command, "commit": _git_commit(), "device": device,
-            "torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
-            "wall_seconds": round(wall_seconds, 1), "seed": model.config.seed,
-            "training_data": data_files or {}, "stages": len(model.networks),
+    prov = {"model": model.config.name, **provenance, "seed": model.config.seed, "stages": len(model.networks),
             "units_per_stage": [len(n.units) for n in model.networks],
             "final_train_loss": last.get("train_loss"), "final_val_loss": last.get("val_loss"),
             "final_val_rec_error": last.get("val_rec_error"), "config": asdict(model.config)}

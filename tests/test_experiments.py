@@ -39,9 +39,11 @@ def test_committed_models_have_provenance_and_match_their_config(name):
     from padnet.zoo import named_config
 
     prov = json.loads((MODEL_DIR / f"{name}.json").read_text())
-    for key in ("command", "commit", "device", "wall_seconds", "seed", "training_data", "final_train_loss"):
+    for key in ("command", "commit", "uncommitted_changes", "device", "wall_seconds", "seed", "data",
+                "final_train_loss"):
         assert key in prov, key
     assert prov["command"].startswith(f"padnet train {name}")
+    assert prov["uncommitted_changes"] is False and prov["data"]["train400"]["present"]
     model = load_model(name)
     assert model.config == named_config(name)  # `padnet train NAME` reproduces this model's recipe
     assert len(model.networks) == prov["stages"] and [len(n.units) for n in model.networks] == prov["units_per_stage"]
@@ -81,3 +83,25 @@ def test_recompute_part_of_the_cached_table1():
                      "rel_error": err})
     cached = read_csv(REPO / "data" / "results" / "table1" / "table1_per_image.csv")
     assert compare_with_cache(rows, cached, ("method", "prior", "image"), ("iterations", "rel_error")) == []
+
+
+def test_training_reproduces_the_first_stage_of_a_committed_model(tmp_path):
+    """Retrain stage 1 of grad-ipadnet from its recipe (1 CPU thread, as committed) and compare weights."""
+    import os
+
+    import torch
+
+    from padnet.training import load_model, train
+    from padnet.zoo import named_config
+
+    if not os.environ.get("PADNET_DATA"):
+        pytest.skip("the committed models were trained on Train400 (PADNET_DATA)")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        part = train(named_config("grad-ipadnet"), tmp_path / "c.pt", device="cpu", progress=False, max_new_stages=1)
+    finally:
+        torch.set_num_threads(threads)
+    committed = load_model("grad-ipadnet").networks[0].state_dict()
+    for key, value in part.networks[0].state_dict().items():
+        assert torch.allclose(value, committed[key], rtol=1e-4, atol=1e-6), key

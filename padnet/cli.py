@@ -76,7 +76,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="recompute a table of the paper",
                        description="Recompute a table; --quick runs a fixed subset and checks it against the cache.")
-    r.add_argument("table", choices=["table1"], metavar="TABLE", help="table1")
+    r.add_argument("table", choices=["table1", "baselines"], metavar="TABLE",
+                   help="table1 (Table 1 / Fig. 1) or baselines (classical rows of Table 2 on Levin)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])

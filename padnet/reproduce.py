@@ -3,6 +3,7 @@ rows against the cached full run under ``data/results/<table>/``.
 
 The cached full runs are produced by ``padnet reproduce TABLE --out data/results/TABLE`` (no
 ``--quick``), which also writes ``provenance.json`` (command, commit, data checksums, device, wall time).
+Tables: ``table1`` (Table 1 / Fig. 1) and ``baselines`` (the classical rows of Table 2 on Levin).
 """
 
 from __future__ import annotations
@@ -26,9 +27,45 @@ def cached(table: str, name: str) -> list[dict]:
 
 
 def reproduce(table: str, quick: bool, out: Path, device: str = "auto") -> int:
-    """Run ``table`` in quick or full mode into ``out``; returns an exit code (1: quick rows disagree with cache)."""
-    if table != "table1":
-        raise ValueError(f"unknown table {table!r}")
+    """Run ``table`` (``table1`` or ``baselines``) in quick or full mode into ``out``.
+
+    Returns an exit code: 1 when a quick run's rows disagree with the cached full run.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    if table == "table1":
+        return _table1(quick, out, device)
+    if table == "baselines":
+        return _baselines(quick, out, device)
+    raise ValueError(f"unknown table {table!r}")
+
+
+def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], embedded: bool, device: str,
+            datasets: list[str], keys: tuple[str, ...], values: tuple[str, ...], n: int) -> int:
+    """Full run: write provenance.json.  Quick run: compare the per-image rows with the cache."""
+    if not quick:
+        prov = provenance(f"padnet reproduce {table} --out {out}", wall, datasets, device,
+                          {"mode": "full", "images": n, "embedded": embedded})
+        (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+        return 0
+    if embedded:
+        print("quick run on the embedded default set: no cached benchmark rows to compare with")
+        return 0
+    cache = CACHE_DIR / table / f"{table}_per_image.csv"
+    if not cache.exists():
+        print(f"no cached full run at {cache}; run `padnet reproduce {table} --out {cache.parent}`", file=sys.stderr)
+        return 1
+    problems = compare_with_cache(rows, read_csv(cache), keys=keys, values=values)
+    (out / "cache_check.txt").write_text("\n".join(problems) + ("\n" if problems else "all rows match the cache\n"))
+    if problems:
+        print(f"{len(problems)} quick row(s) differ from the cached full run ({cache}):", file=sys.stderr)
+        for line in problems[:10]:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"all {len(rows)} quick rows match the cached full run ({cache})")
+    return 0
+
+
+def _table1(quick: bool, out: Path, device: str) -> int:
     from padnet import paper
     from padnet.table1 import table1
 
@@ -37,32 +74,37 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto") -> int:
     res = table1(mode=mode, out=out, device=device)
     wall = time.perf_counter() - t0
     reported = {(r["method"], r["prior"] if r["method"] != "IPADNet" else "-"): r for r in paper.TABLE1}
-    print(f"Table 1 ({mode}, {res['summary'][0]['n']} images, {wall:.0f} s){'  ' + EMBEDDED_NOTICE if res['embedded'] else ''}")
+    n = res["summary"][0]["n"]
+    print(f"Table 1 ({mode}, {n} images, {wall:.0f} s){'  ' + EMBEDDED_NOTICE if res['embedded'] else ''}")
     print(f"{'method':8s} {'prior':5s} {'K':>6s} {'paper K':>8s} {'rel.err':>8s} {'paper':>8s}")
     for r in res["summary"]:
         p = reported.get((r["method"], r["prior"]), {})
         print(f"{r['method']:8s} {r['prior']:5s} {r['iterations']:6.1f} {p.get('iterations', float('nan')):8.0f} "
               f"{r['rel_error']:8.4f} {p.get('rel_error', float('nan')):8.4f}")
     print("(paper columns: reported by Liu et al. 2018)")
-    if not quick:
-        prov = provenance(f"padnet reproduce {table} --out {out}", wall, ["levin09", "train400"], device,
-                          {"mode": mode, "images": res["summary"][0]["n"], "embedded": res["embedded"]})
-        (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
-        return 0
-    if res["embedded"]:
-        print("quick run on the embedded default set: no cached benchmark rows to compare with")
-        return 0
-    cache = CACHE_DIR / table / f"{table}_per_image.csv"
-    if not cache.exists():
-        print(f"no cached full run at {cache}; run `padnet reproduce {table} --out {cache.parent}`", file=sys.stderr)
-        return 1
-    problems = compare_with_cache(res["per_image"], read_csv(cache), keys=("method", "prior", "image"),
-                                  values=("iterations", "rel_error"))
-    (out / "cache_check.txt").write_text("\n".join(problems) + ("\n" if problems else "all rows match the cache\n"))
-    if problems:
-        print(f"{len(problems)} quick row(s) differ from the cached full run ({cache}):", file=sys.stderr)
-        for line in problems[:10]:
-            print(f"  {line}", file=sys.stderr)
-        return 1
-    print(f"all {len(res['per_image'])} quick rows match the cached full run ({cache})")
-    return 0
+    return _finish("table1", quick, out, wall, res["per_image"], res["embedded"], device, ["levin09", "train400"],
+                   keys=("method", "prior", "image"), values=("iterations", "rel_error"), n=n)
+
+
+def _baselines(quick: bool, out: Path, device: str) -> int:
+    """Classical rows (HL, TV, Wiener; taper and circular borders) on Levin's captures."""
+    from padnet import paper
+    from padnet.experiments import CLASSICAL_BASELINES, levin_samples, run_deblur_methods, summarise, write_csv
+
+    mode = "quick" if quick else "full"
+    t0 = time.perf_counter()
+    samples, embedded = levin_samples(mode)
+    rows = run_deblur_methods(samples, CLASSICAL_BASELINES, device=device)
+    wall = time.perf_counter() - t0
+    summary = summarise(rows, by=("method", "boundary", "dataset"))
+    write_csv(rows, out / "baselines_per_image.csv")
+    write_csv(summary, out / "baselines.csv")
+    reported = {r["method"]: r for r in paper.TABLE2 if r["dataset"] == "levin09"}
+    print(f"Classical baselines on Levin ({mode}, {len(samples)} images, {wall:.0f} s)"
+          f"{'  ' + EMBEDDED_NOTICE if embedded else ''}")
+    for r in summary:
+        rep = reported.get(r["method"].split(" ")[0], {})
+        print(f"{r['method']:15s} PSNR {r['psnr']:6.2f} SSIM {r['ssim']:.3f}   paper (reported) "
+              f"{rep.get('psnr', float('nan')):6.2f} / {rep.get('ssim', float('nan')):.2f}")
+    return _finish("baselines", quick, out, wall, rows, embedded, device, ["levin09"],
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(samples))

@@ -302,9 +302,8 @@ def save_model(model: Model, provenance: dict, out_dir: Path = MODEL_DIR) -> Pat
 
 def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
     """Load a committed model by name (``padnet/models/<name>.pt``) or from a path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = MODEL_DIR / f"{name_or_path}.pt"
+    text = str(name_or_path)
+    path = Path(text) if text.endswith(".pt") or "/" in text else MODEL_DIR / f"{text}.pt"
     if not path.exists():
         from padnet.checks import InputError
 

@@ -105,3 +105,13 @@ def test_training_reproduces_the_first_stage_of_a_committed_model(tmp_path):
     committed = load_model("grad-ipadnet").networks[0].state_dict()
     for key, value in part.networks[0].state_dict().items():
         assert torch.allclose(value, committed[key], rtol=1e-4, atol=1e-6), key
+
+
+def test_load_model_by_name_with_a_dot_and_by_path(tmp_path):
+    from padnet.checks import InputError
+    from padnet.training import MODEL_DIR, load_model
+
+    assert load_model("grad-epadnet-l0.8").config.p == 0.8  # the ".8" is part of the name, not a suffix
+    assert load_model(MODEL_DIR / "grad-ipadnet.pt").config.p is None
+    with pytest.raises(InputError, match="no trained model"):
+        load_model("grad-epadnet-l0.5")

@@ -103,11 +103,13 @@ def summarise(rows: list[dict], by: tuple[str, ...] = ("method", "dataset")) -> 
 
 
 def write_csv(rows: list[dict], path: str | Path) -> Path:
-    """Write rows (dicts with the same keys) to ``path``, creating folders."""
+    """Write rows to ``path``, creating folders; columns are the union of the rows' keys in first-seen
+    order, a key missing from a row is written as ``nan``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fields = list(dict.fromkeys(key for row in rows for key in row))
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="nan")
         writer.writeheader()
         writer.writerows(rows)
     return path

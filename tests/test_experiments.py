@@ -27,10 +27,12 @@ def test_compare_with_cache_flags_differences_and_missing_rows():
     assert len(problems) == 2 and "K 6 != cached 5" in problems[0] and "not in the cache" in problems[1]
 
 
-def test_csv_round_trip(tmp_path):
-    rows = [{"method": "ADMM", "prior": "l0.8", "iterations": 28, "rel_error": 1.2069, "flag": True}]
+def test_csv_round_trip_with_ragged_rows(tmp_path):
+    rows = [{"method": "ADMM", "prior": "l0.8", "iterations": 28, "rel_error": 1.2069, "flag": True},
+            {"method": "HQS", "prior": "l0", "iterations": 3, "rel_error": 0.5, "flag": False, "beta": 2.0}]
     back = read_csv(write_csv(rows, tmp_path / "a" / "t.csv"))
-    assert back == rows
+    assert back[0] == {**rows[0], "beta": back[0]["beta"]} and math.isnan(back[0]["beta"])
+    assert back[1] == rows[1]
 
 
 @pytest.mark.parametrize("name", ["grad-epadnet-l1", "grad-epadnet-l0.8", "grad-epadnet-l0", "grad-ipadnet"])

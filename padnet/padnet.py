@@ -21,7 +21,7 @@ import torch
 
 from padnet.checks import InputError
 from padnet.energy import QuadraticFidelity, batch_norm2, error_Ek, grad_f_mu, u_step
-from padnet.solvers import Trace, rec_error
+from padnet.solvers import Trace, rec_error, relative_change
 
 __all__ = ["PADNetConfig", "PADNetState", "padnet_stage", "padnet_inference"]
 
@@ -100,7 +100,7 @@ def padnet_stage(f: QuadraticFidelity, state: PADNetState, network: Callable[[to
         x = v  # implicit: propagate the network output
     lam = state.lam + (u - v)  # Alg. 1, step 5
     diag = {"err": batch_norm2(error_Ek(f, x, v, cfg.mu)), "dx": batch_norm2(x - state.x),
-            "rel": batch_norm2(x - state.x) / batch_norm2(state.x).clamp_min(1e-12)}
+            "rel": relative_change(x, state.x)}
     return PADNetState(x=x, u=u, v=v, lam=lam), diag
 
 

@@ -21,7 +21,7 @@ from padnet.checks import InputError, as_kernel
 from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2
 from padnet.prox import prox_lp
 
-__all__ = ["Trace", "rec_error", "admm", "hqs", "tv_deconv", "hl_deconv", "wiener_deconv"]
+__all__ = ["Trace", "relative_change", "rec_error", "admm", "hqs", "tv_deconv", "hl_deconv", "wiener_deconv"]
 
 
 def _sync(x: torch.Tensor) -> None:
@@ -50,6 +50,14 @@ class Trace:
         return [row[key] for row in self.rows]
 
 
+def relative_change(x_new: torch.Tensor, x_old: torch.Tensor) -> torch.Tensor:
+    """``||x_new - x_old|| / ||x_old||`` per batch item, ``inf`` when ``x_old`` is all zero: the ratio is
+    undefined there, and an all-zero iterate (e.g. everything below a hard threshold early in HQS's
+    continuation) is no evidence of convergence."""
+    num, den = batch_norm2(x_new - x_old), batch_norm2(x_old)
+    return torch.where(den > 0, num / den.clamp_min(1e-300), torch.inf)
+
+
 def rec_error(x: torch.Tensor, x_gt) -> float:
     """``||x - x_gt|| / ||x_gt||`` (batch mean); ``x_gt`` may be a callable ``x -> float`` (e.g. one that
     crops a padded domain first) or ``None`` (NaN)."""
@@ -76,7 +84,7 @@ class _Recorder:
         if not bool(torch.isfinite(x_new).all()):
             raise FloatingPointError(f"{self.name}: non-finite iterate at iteration {k}")
         _sync(x_new)
-        rel = float((batch_norm2(x_new - x_old) / batch_norm2(x_old).clamp_min(1e-12)).max())
+        rel = float(relative_change(x_new, x_old).max())
         row = {
             "iteration": k,
             "energy": float(self.energy(x_new).mean()) if self.energy is not None else math.nan,

@@ -118,3 +118,12 @@ def test_baselines_improve_on_the_blurred_input(gen):
     err0 = float((y - x).norm())
     for out in (tv_deconv(y, k, lam=5e-4)[0], hl_deconv(y, k, lam=2e-4)[0], wiener_deconv(y, k, 1e-2)):
         assert float((out - x).norm()) < 0.8 * err0
+
+
+def test_relative_change_from_a_zero_iterate_is_not_convergence():
+    from padnet.solvers import relative_change
+
+    z = torch.zeros(2, 1, 3, 3)
+    x = torch.ones(2, 1, 3, 3)
+    assert torch.isinf(relative_change(z, z)).all() and torch.isinf(relative_change(x, z)).all()
+    assert relative_change(2 * x, x).tolist() == [1.0, 1.0]

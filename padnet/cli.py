@@ -7,6 +7,7 @@ stderr with exit code 2 and no output file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -81,6 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="worker processes on CPU, one thread each (default: all cores); results do not depend on it")
     return parser
 
 
@@ -116,7 +119,9 @@ def _cmd_train(args) -> int:
 def _cmd_reproduce(args) -> int:
     from padnet.reproduce import reproduce
 
-    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device)
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be >= 1, got {args.jobs}")
+    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs)
 
 
 def _cmd_deblur(args) -> int:

@@ -26,14 +26,14 @@ def cached(table: str, name: str) -> list[dict]:
     return read_csv(CACHE_DIR / table / name)
 
 
-def reproduce(table: str, quick: bool, out: Path, device: str = "auto") -> int:
+def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1) -> int:
     """Run ``table`` (``table1`` or ``baselines``) in quick or full mode into ``out``.
 
     Returns an exit code: 1 when a quick run's rows disagree with the cached full run.
     """
     out.mkdir(parents=True, exist_ok=True)
     if table == "table1":
-        return _table1(quick, out, device)
+        return _table1(quick, out, device, jobs)
     if table == "baselines":
         return _baselines(quick, out, device)
     raise ValueError(f"unknown table {table!r}")
@@ -65,13 +65,13 @@ def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], e
     return 0
 
 
-def _table1(quick: bool, out: Path, device: str) -> int:
+def _table1(quick: bool, out: Path, device: str, jobs: int) -> int:
     from padnet import paper
     from padnet.table1 import table1
 
     mode = "quick" if quick else "full"
     t0 = time.perf_counter()
-    res = table1(mode=mode, out=out, device=device)
+    res = table1(mode=mode, out=out, device=device, jobs=jobs)
     wall = time.perf_counter() - t0
     reported = {(r["method"], r["prior"] if r["method"] != "IPADNet" else "-"): r for r in paper.TABLE1}
     n = res["summary"][0]["n"]

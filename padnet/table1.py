@@ -104,48 +104,78 @@ def _theory_checks(s: DeblurSample, prior: str, trace, model, device) -> dict:
     return {"cond1_stages": sum(held), "theorem1_violations": bad}
 
 
+_WORKER_MODELS: dict = {}
+
+
+def _models(device: torch.device) -> dict:
+    """The committed models, loaded once per process."""
+    from padnet.training import load_model
+
+    if not _WORKER_MODELS:
+        for pr in PRIORS:
+            _WORKER_MODELS[("EPADNet", pr)] = load_model(MODEL_NAMES["EPADNet"][pr], device=str(device))
+        _WORKER_MODELS[("IPADNet", "-")] = load_model(MODEL_NAMES["IPADNet"], device=str(device))
+    return _WORKER_MODELS
+
+
+def _run_one(task: tuple) -> tuple[dict, list[dict]]:
+    """One (sample, method, prior) cell: its per-image row and, for the trace image, its trace rows."""
+    s, method, prior, device, keep_trace, threads = task
+    if threads:
+        torch.set_num_threads(threads)
+    dev = torch.device(device)
+    models = _models(dev)
+    t0 = time.perf_counter()
+    err, trace = solve_sample(s, method, prior, dev, models)
+    row = {"method": method, "prior": prior, "image": s.name, "iterations": trace.iterations,
+           "rel_error": err, "seconds": time.perf_counter() - t0, "cond1_stages": math.nan,
+           "theorem1_violations": math.nan, "embedded": s.embedded}
+    if method == "EPADNet":
+        row.update(_theory_checks(s, prior, trace, models[(method, prior)], dev))
+    rows = [{"method": method, "prior": prior, "image": s.name, **r} for r in trace.rows] if keep_trace else []
+    return row, rows
+
+
 def table1(mode: str = "quick", out: str | Path | None = None, device: str = "auto", progress: bool = True,
-           trace_image: str = "im05_flit01", images: list[str] | None = None) -> dict:
+           trace_image: str = "im05_flit01", images: list[str] | None = None, jobs: int = 1) -> dict:
     """Run Table 1 (and the traces behind Fig. 1).
 
     Args:
         mode: ``quick`` (:data:`padnet.experiments.LEVIN_QUICK`, 8 captures) or ``full`` (all 32).
         images: optional further restriction to these capture names (e.g. ``["im05_flit01"]``).
+        jobs: worker processes (CPU); each uses one thread.  Results do not depend on ``jobs``.
 
     Returns:
         ``{"summary": rows (method, prior, iterations, rel_error), "per_image": rows, "traces": rows,
         "embedded": bool}``; with ``out`` the three CSVs ``table1.csv``, ``table1_per_image.csv`` and
         ``fig1_traces.csv`` are written there.
     """
-    from tqdm import tqdm
+    from concurrent.futures import ProcessPoolExecutor
 
-    from padnet.training import load_model
+    from tqdm import tqdm
 
     dev = resolve_device(device)
     samples, embedded = levin_samples(mode)
     if images is not None and not embedded:
         samples = [s for s in samples if s.name in images]
-    models = {("EPADNet", pr): load_model(MODEL_NAMES["EPADNet"][pr], device=str(dev)) for pr in PRIORS}
-    ipad = load_model(MODEL_NAMES["IPADNet"], device=str(dev))
     runs = [(m, pr) for pr in PRIORS for m in ("ADMM", "HQS", "EPADNet")] + [("IPADNet", "-")]
-    models[("IPADNet", "-")] = ipad
-    per_image, traces = [], []
-    bar = tqdm(total=len(samples) * len(runs), desc="table 1", disable=not progress)
-    for s in samples:
-        for method, prior in runs:
-            t0 = time.perf_counter()
-            err, trace = solve_sample(s, method, prior, dev, models)
-            row = {"method": method, "prior": prior, "image": s.name, "iterations": trace.iterations,
-                   "rel_error": err, "seconds": time.perf_counter() - t0, "cond1_stages": math.nan,
-                   "theorem1_violations": math.nan, "embedded": s.embedded}
-            if method == "EPADNet":
-                row.update(_theory_checks(s, prior, trace, models[(method, prior)], dev))
-            per_image.append(row)
-            if s.name == trace_image or (embedded and s is samples[0]):
-                for row in trace.rows:
-                    traces.append({"method": method, "prior": prior, "image": s.name, **row})
-            bar.update()
-    bar.close()
+    jobs = 1 if dev.type == "cuda" else max(1, jobs)
+    tasks = [(s, method, prior, str(dev), s.name == trace_image or (embedded and s is samples[0]),
+              1 if jobs > 1 else 0) for s in samples for method, prior in runs]
+    with tqdm(total=len(tasks), desc="table 1", disable=not progress) as bar:
+        if jobs == 1:
+            results = []
+            for task in tasks:
+                results.append(_run_one(task))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                results = []
+                for res in pool.map(_run_one, tasks):
+                    results.append(res)
+                    bar.update()
+    per_image = [row for row, _ in results]
+    traces = [t for _, rows in results for t in rows]
     summary = []
     for method, prior in runs:
         rows = [r for r in per_image if r["method"] == method and r["prior"] == prior]

@@ -10,6 +10,11 @@ Modules (imports flow down the list):
 * :mod:`padnet.metrics`: PSNR, SSIM, Levin's and Sun's protocols;
 * :mod:`padnet.data`: PADNET_DATA, checksums, loaders, embedded default data, motion kernels;
 * :mod:`padnet.deconv`: the deblurring pipeline behind ``padnet deblur``;
+* :mod:`padnet.networks`: basic units G (RBF, 7/17-layer conv) and the residual propagation N_alpha (Eq. 6);
+* :mod:`padnet.padnet`: Alg. 1, explicit and implicit PADNet;
+* :mod:`padnet.training`, :mod:`padnet.zoo`: Alg. 2 and the named, committed models;
+* :mod:`padnet.experiments`, :mod:`padnet.table1`, :mod:`padnet.reproduce`, :mod:`padnet.plotting`,
+  :mod:`padnet.paper`: the book's experiments, cached runs and the paper's reported numbers;
 * :mod:`padnet.cli`: the ``padnet`` command line.
 """
 

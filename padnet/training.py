@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from padnet.checks import resolve_device
-from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2, grad_f_mu, u_step
+from padnet.energy import QuadraticFidelity, batch_norm2, grad_f_mu, u_step
 from padnet.networks import ResidualPropagation, make_unit
 from padnet.operators import conv_fft, grad
 from padnet.padnet import PADNetConfig, PADNetState, padnet_stage
@@ -145,11 +145,6 @@ class Model:
 
     def as_callables(self):
         return [lambda v, a, net=net: net(v, a) for net in self.networks]
-
-    def to(self, device) -> "Model":
-        for net in self.networks:
-            net.to(device)
-        return self
 
 
 def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
@@ -314,11 +309,6 @@ def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
     cfg = TrainConfig(**cfg_dict)
     nets = [n.to(resolve_device(device)) for n in _load_networks(blob, cfg)]
     return Model(cfg, nets, blob.get("log", []))
-
-
-def energy_for(cfg: TrainConfig, f: QuadraticFidelity) -> LpEnergy | None:
-    """The energy the model minimises (explicit variant), for traces."""
-    return LpEnergy(f, cfg.lam, cfg.p) if cfg.explicit else None
 
 
 def stage_condition2(model: Model, v: torch.Tensor) -> list[float]:

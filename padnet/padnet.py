@@ -128,7 +128,7 @@ def padnet_inference(f: QuadraticFidelity, networks: Sequence[Callable[[torch.Te
         (C_E ||x_{k+1} - x_k||), ``condition1`` (1.0 when it holds for every batch item), ``u_rec_error``.
     """
     state = PADNetState.init(f.b if x0 is None else x0)
-    trace = Trace()
+    trace = Trace(initial_energy=float(energy(state.x).mean()) if energy is not None else math.nan)
     t0 = time.perf_counter()
 
     def identity(v, alpha):

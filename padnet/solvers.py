@@ -37,10 +37,12 @@ class Trace:
     ``rec_error`` (NaN without ground truth) and ``seconds`` (cumulative wall time), plus any extra keys
     a solver adds (PADNet: ``err_norm`` = ||E_k||, ``ce_bound`` = C_E ||x_{k+1} - x_k||, ...).
     Values are batch means except ``rel_change`` (batch maximum, the quantity the stopping rule tests).
+    ``initial_energy`` is ``F(x_0)`` where the solver was given an energy (PADNet), for Theorem 1's check.
     """
 
     rows: list[dict] = field(default_factory=list)
     converged: bool = False
+    initial_energy: float = math.nan
 
     @property
     def iterations(self) -> int:

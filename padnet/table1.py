@@ -25,7 +25,6 @@ from padnet.energy import LpEnergy, QuadraticFidelity, batch_norm2
 from padnet.experiments import levin_samples, write_csv
 from padnet.operators import crop_padding, grad, pad_for_deconvolution
 from padnet.padnet import padnet_inference
-from padnet.prox import prox_lp
 from padnet.solvers import admm, hqs
 
 __all__ = ["PRIORS", "LAM", "EPS", "MODEL_NAMES", "table1", "solve_sample"]
@@ -87,17 +86,15 @@ def solve_sample(s: DeblurSample, method: str, prior: str, device: torch.device,
         pcfg = cfg.padnet_config()
         pcfg.eps = EPS
         energy = LpEnergy(f, LAM, p) if p is not None else None
-        prox = (lambda z: prox_lp(z, cfg.lam, cfg.p)) if cfg.explicit else None
-        g, trace = padnet_inference(f, model.as_callables(), pcfg, prox_r=prox, energy=energy, x_gt=err)
+        g, trace = padnet_inference(f, model.as_callables(), pcfg, prox_r=cfg.prox_r(), energy=energy, x_gt=err)
     return err(g), trace
 
 
-def _theory_checks(s: DeblurSample, prior: str, trace, model, device) -> dict:
+def _theory_checks(trace, model) -> dict:
     """Condition 1 count and Theorem 1's decrease ``F(x_k) - F(x_{k+1}) >= (mu/4 - C_E^2/mu) ||dx||^2`` at
     every stage where Condition 1 held (a violation is possible for non-convex r, see the book)."""
-    f, _, _ = _problem(s, device)
     pcfg = model.config.padnet_config()
-    F = [float(LpEnergy(f, LAM, PRIORS[prior])(f.b))] + trace.column("energy")
+    F = [trace.initial_energy] + trace.column("energy")
     held = [bool(r["condition1"]) for r in trace.rows]
     bound = [(pcfg.mu / 4 - pcfg.C_E ** 2 / pcfg.mu) * (r["ce_bound"] / pcfg.C_E) ** 2 for r in trace.rows]
     bad = sum(1 for i, h in enumerate(held) if h and F[i] - F[i + 1] < bound[i] - 1e-9 * abs(F[i]))
@@ -131,7 +128,7 @@ def _run_one(task: tuple) -> tuple[dict, list[dict]]:
            "rel_error": err, "seconds": time.perf_counter() - t0, "cond1_stages": math.nan,
            "theorem1_violations": math.nan, "embedded": s.embedded}
     if method == "EPADNet":
-        row.update(_theory_checks(s, prior, trace, models[(method, prior)], dev))
+        row.update(_theory_checks(trace, models[(method, prior)]))
     rows = [{"method": method, "prior": prior, "image": s.name, **r} for r in trace.rows] if keep_trace else []
     return row, rows
 

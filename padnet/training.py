@@ -71,6 +71,12 @@ class TrainConfig:
     def padnet_config(self) -> PADNetConfig:
         return PADNetConfig(**{**self.padnet, "explicit": self.explicit})
 
+    def prox_r(self):
+        """``prox_r`` of the prior ``lam ||.||_p^p`` for the explicit variant, ``None`` for the implicit one."""
+        if not self.explicit:
+            return None
+        return lambda z: prox_lp(z, self.lam, self.p)
+
 
 @dataclass
 class TrainingSet:
@@ -128,12 +134,6 @@ def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0] & 0x7FFFFFFF)
 
 
-def _prox(cfg: TrainConfig):
-    if not cfg.explicit:
-        return None
-    return lambda z: prox_lp(z, cfg.lam, cfg.p)
-
-
 @dataclass
 class Model:
     """A trained PADNet: one network per stage, the config and the training log."""
@@ -169,7 +169,7 @@ def _load_networks(blob: dict, cfg: TrainConfig) -> list[ResidualPropagation]:
 
 def _advance(cfg: TrainConfig, f: QuadraticFidelity, state: PADNetState, net, k: int) -> tuple[PADNetState, dict]:
     with torch.no_grad():
-        return padnet_stage(f, state, lambda v, a: net(v, a), k, cfg.padnet_config(), _prox(cfg))
+        return padnet_stage(f, state, lambda v, a: net(v, a), k, cfg.padnet_config(), cfg.prox_r())
 
 
 def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progress: bool = True,
@@ -220,7 +220,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             v_in_tr = u_step(f_tr, s_tr.x, s_tr.v - s_tr.lam, pcfg.mu, rho) + s_tr.lam  # Alg. 2, step 2
             v_in_va = u_step(f_va, s_va.x, s_va.v - s_va.lam, pcfg.mu, rho) + s_va.lam
         net = ResidualPropagation().to(dev)
-        prox = _prox(cfg)
+        prox = cfg.prox_r()
         stage_log = {"stage": k + 1, "rho": rho, "alpha": alpha, "units": []}
         for t in range(cfg.t_max):  # Alg. 2, steps 3-10
             torch.manual_seed(_seed(cfg.seed, k, t, 0))
@@ -246,10 +246,9 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                 bar.set_postfix(loss=f"{loss.item():.2e}")
             net.eval()
             with torch.no_grad():
-                v_va = net(v_in_va, alpha)
-                trial, diag = padnet_stage(f_va, s_va, lambda v, a: net(v, a), k, pcfg, _prox(cfg))
+                trial, diag = padnet_stage(f_va, s_va, lambda v, a: net(v, a), k, pcfg, prox)
                 held = (diag["err"] <= pcfg.C_E * diag["dx"]).double()
-                unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(v_va, tgt_va)),
+                unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(trial.v, tgt_va)),
                             # implicit PADNet has x = v, so E_k = 0 and Condition 1 says nothing: not logged
                             "cond1_share": float(held.mean()) if cfg.explicit else None,
                             "val_rec_error": float((batch_norm2(trial.x - tgt_va) / batch_norm2(tgt_va)).mean())}
@@ -257,7 +256,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             if cfg.explicit and unit_log["cond1_share"] >= cfg.cond1_share:  # Alg. 2, step 7
                 break
         s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
-        s_va, diag = _advance(cfg, f_va, s_va, net, k)  # Alg. 2, steps 5-8, 11
+        s_va = trial  # the held-out stage with the final units, computed above (Alg. 2, steps 5-8, 11)
         rel = float(diag["rel"].mean())
         stage_log.update({"units_used": len(net.units), "val_rel_change": rel,
                           "stop": rel <= pcfg.eps or k + 1 >= pcfg.max_stages})  # Alg. 2, step 12

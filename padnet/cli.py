@@ -90,12 +90,14 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_train(args) -> int:
     from padnet.checks import resolve_device
     from padnet.training import MODEL_DIR, save_model, train
-    from padnet.zoo import MODEL_CONFIGS, named_config
+    from padnet.zoo import MODEL_ALIASES, MODEL_CONFIGS, named_config
 
     if args.list or not args.name:
         for name, cfg in MODEL_CONFIGS.items():
             kind = "implicit" if cfg.p is None else f"explicit, p = {cfg.p:g}"
-            print(f"{name:20s} {cfg.domain} domain, {kind}")
+            print(f"{name:20s} {cfg.domain} domain, {kind}, {cfg.unit} units")
+        for alias, name in MODEL_ALIASES.items():
+            print(f"{alias:20s} = {name}")
         return 0
     cfg = named_config(args.name)
     dev = resolve_device(args.device)

@@ -4,21 +4,32 @@
 replicate-border inputs are not periodic, so by default the blurred image is extended with
 :func:`padnet.operators.pad_for_deconvolution` (replicate padding + edge tapering), deconvolved with the
 circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`` skips this.
+
+Learned methods (committed weights in ``padnet/models``, computed in float32):
+
+* ``epadnet``: explicit PADNet of Eq. (15)-(16): the l0.8 gradient-domain EPADNet (Eq. 14; model
+  ``grad-epadnet-l0.8``, also named ``deconv-explicit``) restores ``g ~ D(x)`` from ``D(y)``, then the linear layer from
+  ``grad_x f_ex = 0`` maps ``g`` back to the image; ``lam`` is that layer's ``beta``.
+* ``ipadnet``: implicit PADNet on ``f_im = 1/2 ||k * x - y||^2`` with 7-layer units (model
+  ``deconv-implicit``).
+* ``bm3d``: BM3D deblurring from the ``bm3d`` package (regularised inverse + BM3D, Makinen et al.);
+  labelled BM3D-DEB in the tables: it is *not* IDD-BM3D.  ``lam`` is the noise standard deviation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
 
 from padnet.checks import InputError, check_image, check_kernel, resolve_device
-from padnet.energy import LpEnergy, QuadraticFidelity
+from padnet.energy import LpEnergy, QuadraticFidelity, image_from_gradients
 from padnet.operators import crop_padding, pad_for_deconvolution
 from padnet.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 
-__all__ = ["METHODS", "DEFAULTS", "deblur"]
+__all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "deblur", "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,13 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "tv": MethodDefaults(1e-3, 1.0, "anisotropic TV, ADMM (our approximation of the paper's TV row)"),
     "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule"),
     "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam"),
+    # beta of Eq. (16): best of scripts/tune_baselines.py's grid on Train400 (never Levin or Sun)
+    "epadnet": MethodDefaults(1e-2, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta)"),
+    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, fidelity only"),
+    "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
 }
+#: Committed model behind each learned method (``padnet train NAME`` reproduces it).
+LEARNED_MODELS = {"epadnet": "grad-epadnet-l0.8", "ipadnet": "deconv-implicit"}
 METHODS = tuple(DEFAULTS)
 
 
@@ -91,18 +108,29 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
     k = check_kernel(kernel, tuple(x_in.shape), normalise=True)
     dev = resolve_device(device)
     d = DEFAULTS[method]
+    if lam is not None and d.lam is None:
+        raise InputError(f"method {method!r} takes no lam")
+    if p is not None and d.p is None:
+        raise InputError(f"method {method!r} takes no p" + (" (its prior is fixed by the trained model)"
+                                                             if method in LEARNED_MODELS else ""))
     lam = d.lam if lam is None else float(lam)
     p = d.p if p is None else float(p)
-    if not lam > 0:
+    if lam is not None and not lam > 0:
         raise InputError(f"lam must be positive, got {lam}")
     if p is not None and not 0.0 <= p <= 1.0:
         raise InputError(f"p must lie in [0, 1], got {p}")
+    if method in LEARNED_MODELS:
+        dtype = torch.float32  # the networks were trained in float32
     yt = x_in.to(device=dev, dtype=dtype)
     kt = k.to(device=dev, dtype=dtype)
     pad = (0, 0)
     if boundary == "taper":
         yt, pad = pad_for_deconvolution(yt, kt)
-    if method == "wiener":
+    if method in LEARNED_MODELS:
+        x = padnet_deblur(yt, kt, method, beta=lam)
+    elif method == "bm3d":
+        x = _bm3d_deb(yt, kt, sigma=lam)
+    elif method == "wiener":
         x = wiener_deconv(yt, kt, nsr=lam)
     elif method == "tv":
         x, _ = tv_deconv(yt, kt, lam=lam)
@@ -116,3 +144,61 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
             x, _ = hqs(energy, yt, beta0=lam, beta_rate=2.0 * np.sqrt(2.0), beta_max=1e5 * lam, eps=1e-4, max_iter=100)
     x = crop_padding(x, pad)
     return _from_bchw(x.to(torch.float64).cpu(), layout, y)
+
+
+@lru_cache(maxsize=4)
+def _model(name: str, device: str):
+    from padnet.training import load_model
+
+    return load_model(name, device=device)
+
+
+def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet", beta: float | None = None,
+                  model=None) -> torch.Tensor:
+    """Alg. 1 with a trained PADNet on a (periodic) deblurring problem.
+
+    Args:
+        y: blurred images ``(B, C, H, W)`` (each channel deblurred separately), any float dtype.
+        kernel: PSF ``(1, 1, h, w)``, summing to 1.
+        method: ``"epadnet"`` (Eq. 15-16) or ``"ipadnet"`` (``f_im``).
+        beta: weight of the linear layer of Eq. (16) (explicit only; default :data:`DEFAULTS`).
+        model: a :class:`padnet.training.Model` to use instead of the committed one.
+
+    Returns:
+        ``x`` of the same shape, dtype and device as ``y``.
+    """
+    from padnet.padnet import padnet_inference
+
+    if model is None:
+        model = _model(LEARNED_MODELS[method], str(y.device))
+    cfg = model.config
+    B, C, H, W = y.shape
+    y32 = y.reshape(B * C, 1, H, W).float()
+    k32 = kernel.float()
+    if cfg.domain == "gradient":
+        g, _ = padnet_inference(QuadraticFidelity.gradient_domain(y32, k32), model.as_callables(),
+                                cfg.padnet_config(), prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
+        beta = DEFAULTS["epadnet"].lam if beta is None else beta
+        x = image_from_gradients(g, QuadraticFidelity.deblur(y32, k32), beta)  # Eq. (16), grad_x f_ex = 0
+    else:
+        x, _ = padnet_inference(QuadraticFidelity.deblur(y32, k32), model.as_callables(), cfg.padnet_config())
+    return x.reshape(B, C, H, W).to(y.dtype)
+
+
+def _bm3d_deb(y: torch.Tensor, kernel: torch.Tensor, sigma: float) -> torch.Tensor:
+    """BM3D deblurring (``bm3d.bm3d_deblurring``, profile ``np``) of every channel; periodic model."""
+    try:
+        import bm3d
+    except ImportError as err:  # optional extra
+        raise InputError("method 'bm3d' needs the bm3d package: pip install 'padnet[baselines]'") from err
+    if not hasattr(np, "trapz"):  # bm4d 4.2 still calls np.trapz, removed in NumPy 2.4 (same function)
+        np.trapz = np.trapezoid
+    k = kernel.reshape(kernel.shape[-2:]).detach().cpu().double().numpy()
+    out = torch.empty_like(y)
+    for b in range(y.shape[0]):
+        for c in range(y.shape[1]):
+            z = y[b, c].detach().cpu().double().numpy()
+            # a (H, W, 1) input: bm3d_deblurring mis-broadcasts its noise PSD for 2-D inputs
+            x = bm3d.bm3d_deblurring(z[:, :, None], sigma, k)
+            out[b, c] = torch.from_numpy(np.asarray(x, dtype=np.float64).reshape(z.shape))
+    return out

@@ -77,8 +77,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="recompute a table of the paper",
                        description="Recompute a table; --quick runs a fixed subset and checks it against the cache.")
-    r.add_argument("table", choices=["table1", "baselines"], metavar="TABLE",
-                   help="table1 (Table 1 / Fig. 1) or baselines (classical rows of Table 2 on Levin)")
+    r.add_argument("table", choices=["table1", "table2", "baselines"], metavar="TABLE",
+                   help="table1 (Table 1 / Fig. 1), table2 (Table 2, Levin + Sun) or baselines (classical rows "
+                        "of Table 2 on Levin, both border treatments)")
+    r.add_argument("--sun", default="official", choices=["official", "all"],
+                   help="table2: Sun's official inputs 1-40 (default, cached) or all 640 synthesised (~5 h on 2 cores)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -123,7 +126,7 @@ def _cmd_reproduce(args) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}")
-    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs)
+    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs, sun=args.sun)
 
 
 def _cmd_deblur(args) -> int:

@@ -3,7 +3,8 @@ rows against the cached full run under ``data/results/<table>/``.
 
 The cached full runs are produced by ``padnet reproduce TABLE --out data/results/TABLE`` (no
 ``--quick``), which also writes ``provenance.json`` (command, commit, data checksums, device, wall time).
-Tables: ``table1`` (Table 1 / Fig. 1) and ``baselines`` (the classical rows of Table 2 on Levin).
+Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method on Levin and Sun) and
+``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling).
 """
 
 from __future__ import annotations
@@ -26,14 +27,18 @@ def cached(table: str, name: str) -> list[dict]:
     return read_csv(CACHE_DIR / table / name)
 
 
-def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1) -> int:
-    """Run ``table`` (``table1`` or ``baselines``) in quick or full mode into ``out``.
+def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1, sun: str = "official") -> int:
+    """Run ``table`` (``table1``, ``table2`` or ``baselines``) in quick or full mode into ``out``.
+
+    ``sun`` (Table 2 only): ``"official"`` (the 80 official inputs; cached) or ``"all"`` (640 synthesised).
 
     Returns an exit code: 1 when a quick run's rows disagree with the cached full run.
     """
     out.mkdir(parents=True, exist_ok=True)
     if table == "table1":
         return _table1(quick, out, device, jobs)
+    if table == "table2":
+        return _table2(quick, out, device, jobs, sun)
     if table == "baselines":
         return _baselines(quick, out, device)
     raise ValueError(f"unknown table {table!r}")
@@ -108,3 +113,24 @@ def _baselines(quick: bool, out: Path, device: str) -> int:
               f"{rep.get('psnr', float('nan')):6.2f} / {rep.get('ssim', float('nan')):.2f}")
     return _finish("baselines", quick, out, wall, rows, embedded, device, ["levin09"],
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(samples))
+
+
+def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str) -> int:
+    from padnet.table2 import side_by_side, table2
+
+    mode = "quick" if quick else "full"
+    res = table2(mode=mode, out=out, device=device, jobs=jobs, sun=sun)
+    wall = res["wall_seconds"]
+    print(f"Table 2 ({mode}, {wall:.0f} s){'  ' + EMBEDDED_NOTICE if res['embedded'] else ''}")
+    print(f"{'method':10s} {'dataset':17s} {'n':>4s} {'PSNR':>6s} {'SSIM':>6s} {'s/img':>7s}   paper (reported)")
+    for r in side_by_side(res["summary"]):
+        ours = (f"{r['n']:4d} {r['psnr']:6.2f} {r['ssim']:6.3f} {r['seconds']:7.2f}" if r["source"] != "reported only"
+                else f"{'-':>4s} {'-':>6s} {'-':>6s} {'-':>7s}")
+        print(f"{r['method']:10s} {r['dataset']:17s} {ours}   {r['paper_psnr']:6.2f} / {r['paper_ssim']:.2f}")
+    print("(paper columns: reported by Liu et al. 2018; EPLL, IDD-BM3D, MLP, CSF: reported only)")
+    datasets = ["levin09", "sun2013", "train400"]
+    if quick and sun != "official":
+        print("quick run on synthesised Sun inputs: the cache holds the official ones, nothing to compare")
+        return 0
+    return _finish("table2", quick, out, wall, res["per_image"], res["embedded"], device, datasets,
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]))

@@ -12,11 +12,14 @@ def test_rbf_is_the_linear_interpolant_of_its_weights(rng):
     with torch.no_grad():
         r.weight.copy_(torch.from_numpy(rng.standard_normal((2, 9))))
     z = torch.from_numpy(rng.uniform(-1.5, 1.5, size=(1, 2, 7, 5)))
-    out = r(z).detach().numpy()
+    z[0, 0, 0, :3] = torch.tensor([-1.0, 1.0, 0.25])  # knots and ends exactly
     centers = np.linspace(-1, 1, 9)
-    for c in range(2):
-        ref = np.interp(z[0, c].numpy(), centers, r.weight[c].detach().numpy())  # constant outside the span
-        assert np.allclose(out[0, c], ref, atol=1e-12)
+    for grad_mode in (True, False):  # training path (autograd Function) and inference fast path
+        with torch.set_grad_enabled(grad_mode):
+            out = r(z).detach().numpy()
+        for c in range(2):
+            ref = np.interp(z[0, c].numpy(), centers, r.weight[c].detach().numpy())  # constant outside the span
+            assert np.allclose(out[0, c], ref, atol=1e-12)
 
 
 def test_rbf_gradients_by_gradcheck(rng):

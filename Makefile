@@ -1,5 +1,6 @@
 # padnet: two commands on a fresh machine.
-#   make book   create/refresh .venv, install, execute the chapters (quick mode) and build the site
+#   make book   create/refresh .venv, install, execute the chapters (quick mode), build the site and
+#               check it in headless Chromium (installs Debian's chromium and npm's mathjax when missing)
 #   make test   create/refresh .venv, install, run the whole test suite (unit + nbval on the chapters)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -11,7 +12,8 @@ MODE   ?= quick
 DEVICE ?= auto
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: setup book test bench clean
+NPM    := .npm/node_modules
+.PHONY: setup site-tools book test bench clean
 
 setup: $(STAMP)
 
@@ -21,7 +23,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test,book,baselines]"
 	@touch $(STAMP)
 
-book: setup
+# Offline site: MathJax is served from the site; the browser check needs Chromium and playwright-core.
+site-tools: $(NPM)/mathjax/es5/tex-mml-chtml.js
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -q chromium >/dev/null; }
+
+$(NPM)/mathjax/es5/tex-mml-chtml.js:
+	npm install --prefix .npm --no-save --no-audit --no-fund mathjax@3.2.2 playwright-core@1.64.1
+
+book: setup site-tools
 	$(PY) scripts/build_book.py --mode $(MODE) --device $(DEVICE) --jobs $(JOBS)
 
 # Unit tests, then nbval (strict) on freshly executed quick-mode chapters: a rerun must reproduce
@@ -36,4 +46,4 @@ bench: setup
 	$(PY) scripts/bench_core.py
 
 clean:
-	rm -rf _build book/_executed .pytest_cache
+	rm -rf _build book/_executed .pytest_cache .npm

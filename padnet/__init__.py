@@ -9,11 +9,12 @@ Modules (imports flow down the list):
 * :mod:`padnet.solvers`: ADMM, HQS, TV, hyper-Laplacian and Wiener baselines;
 * :mod:`padnet.metrics`: PSNR, SSIM, Levin's and Sun's protocols;
 * :mod:`padnet.data`: PADNET_DATA, checksums, loaders, embedded default data, motion kernels;
-* :mod:`padnet.deconv`: the deblurring pipeline behind ``padnet deblur``;
+* :mod:`padnet.io`: reading and writing images and kernels (PNG, TIFF, .npy);
+* :mod:`padnet.deconv`: the deblurring pipeline behind ``padnet deblur`` (classical, BM3D-DEB, PADNets);
 * :mod:`padnet.networks`: basic units G (RBF, 7/17-layer conv) and the residual propagation N_alpha (Eq. 6);
 * :mod:`padnet.padnet`: Alg. 1, explicit and implicit PADNet;
 * :mod:`padnet.training`, :mod:`padnet.zoo`: Alg. 2 and the named, committed models;
-* :mod:`padnet.experiments`, :mod:`padnet.table1`, :mod:`padnet.reproduce`, :mod:`padnet.plotting`,
+* :mod:`padnet.experiments`, :mod:`padnet.table1`, :mod:`padnet.table2`, :mod:`padnet.reproduce`, :mod:`padnet.plotting`,
   :mod:`padnet.paper`: the book's experiments, cached runs and the paper's reported numbers;
 * :mod:`padnet.cli`: the ``padnet`` command line.
 """

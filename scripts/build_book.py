@@ -6,13 +6,16 @@
 Each chapter ``book/<name>.md`` (listed in ``_toc.yml``) is converted with jupytext and executed with
 papermill into ``book/<name>.ipynb``; the ``parameters``-tagged cell receives ``mode`` and ``device``.
 A failing cell stops the build and is named.  Then ``jupyter-book build`` renders the executed notebooks
-(execution off, warnings as errors) into ``_build/html``.
+(execution off, warnings as errors) into ``_build/html``, MathJax (npm's ``mathjax``, installed by
+``make book`` under ``.npm/``) is copied into ``_build/html/_mathjax`` so the site needs no network, and
+``scripts/check_site.mjs`` opens every page in headless Chromium (``--no-check`` skips that).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -20,6 +23,26 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+MATHJAX = REPO / ".npm" / "node_modules" / "mathjax" / "es5"
+#: What the site needs of MathJax's es5 build (the speech engine and the SVG bundles are left out).
+MATHJAX_PARTS = ["tex-mml-chtml.js", "input", "output", "ui", "a11y", "adaptors"]
+
+
+def install_mathjax(site: Path) -> Path:
+    """Copy MathJax into ``site/_mathjax`` (kept out of ``_static``, which every page would carry)."""
+    if not (MATHJAX / "tex-mml-chtml.js").exists():
+        raise SystemExit(f"MathJax not found at {MATHJAX}: run `make book` (it runs "
+                         "`npm install --prefix .npm mathjax@3.2.2 playwright-core@1.64.1`)")
+    dest = site / "_mathjax"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for part in MATHJAX_PARTS:
+        src = MATHJAX / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        else:
+            shutil.copy2(src, dest / part)
+    return dest
 
 
 def chapters_from_toc(toc: Path) -> list[str]:
@@ -71,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed at once")
     parser.add_argument("--only", nargs="*", help="execute only these chapters (e.g. book/intro)")
     parser.add_argument("--no-site", action="store_true", help="execute the chapters but do not build the site")
+    parser.add_argument("--no-check", action="store_true", help="do not open the site in headless Chromium")
+    parser.add_argument("--site-only", action="store_true", help="build the site from already executed chapters")
     args = parser.parse_args(argv)
 
     from papermill.exceptions import PapermillExecutionError
     from tqdm import tqdm
 
     chapters = chapters_from_toc(REPO / "_toc.yml")
-    todo = [c for c in chapters if not args.only or c in args.only]
-    jobs = max(1, min(args.jobs, len(todo)))
+    todo = [] if args.site_only else [c for c in chapters if not args.only or c in args.only]
+    jobs = max(1, min(args.jobs, len(todo) or 1))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     print(f"executing {len(todo)} chapter(s) in {args.mode} mode on {jobs} worker(s), {threads} thread(s) each",
           flush=True)
@@ -109,9 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     cmd = [str(jb), "build", str(REPO), "--builder", "html", "--warningiserror", "--keep-going"]
     print(" ".join(cmd), flush=True)
     rc = subprocess.call(cmd, cwd=REPO)
-    if rc == 0:
-        print(f"site: {REPO / '_build' / 'html' / 'index.html'} (book built in {time.perf_counter() - t0:.0f} s)")
-    return rc
+    if rc != 0:
+        return rc
+    site = REPO / "_build" / "html"
+    install_mathjax(site)
+    print(f"site: {site / 'index.html'} (book built in {time.perf_counter() - t0:.0f} s)", flush=True)
+    if args.no_check:
+        return 0
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    return subprocess.call(["node", str(REPO / "scripts" / "check_site.mjs"), str(site), chromium], cwd=REPO)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("method", ["hl", "tv", "wiener", "admm", "hqs"])
+@pytest.mark.parametrize("method", ["hl", "tv", "wiener", "admm", "hqs", "bm3d", "epadnet", "ipadnet"])
 def test_deblur_improves_the_image(case, capsys, method):
     d, x, y = case
     code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "out.npy"),
@@ -173,3 +173,17 @@ def test_train_lists_named_models_and_rejects_unknown(capsys):
     assert code == 2 and "unknown model" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(["reproduce", "table9", "--out", "x"], capsys)
     assert code == 2 and "invalid choice" in err
+
+
+@pytest.mark.parametrize("method,flag", [("ipadnet", "--lam"), ("ipadnet", "--p"), ("epadnet", "--p")])
+def test_learned_methods_refuse_parameters_their_model_fixes(case, capsys, method, flag):
+    d, _, _ = case
+    code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "x.npy"),
+                        "--method", method, flag, "0.5"], capsys)
+    assert code == 2 and "takes no" in err and len(err.strip().splitlines()) == 1
+    assert not (d / "x.npy").exists()
+
+
+def test_train_list_names_the_deconvolution_models(capsys):
+    code, out, _ = run(["train", "--list"], capsys)
+    assert code == 0 and "deconv-implicit" in out and "deconv-explicit" in out and "grad-epadnet-l0.8" in out

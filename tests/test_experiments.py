@@ -117,3 +117,59 @@ def test_load_model_by_name_with_a_dot_and_by_path(tmp_path):
     assert load_model(MODEL_DIR / "grad-ipadnet.pt").config.p is None
     with pytest.raises(InputError, match="no trained model"):
         load_model("grad-epadnet-l0.5")
+
+
+def test_cached_table2_has_provenance_and_the_issue_columns():
+    folder = REPO / "data" / "results" / "table2"
+    rows = read_csv(folder / "table2.csv")
+    assert list(rows[0])[:5] == ["method", "dataset", "psnr", "ssim", "seconds"]
+    assert {r["dataset"] for r in rows} == {"levin09", "sun2013-official"}
+    assert {"Ours (E)", "Ours (I)", "TV", "HL"} <= {r["method"] for r in rows}
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert not prov["embedded"] and prov["commit"] != "unknown" and prov["uncommitted_changes"] is False
+    per_image = read_csv(folder / "table2_per_image.csv")
+    for r in rows:  # the summary is the mean of the per-image rows
+        grp = [q["psnr"] for q in per_image if q["method"] == r["method"] and q["dataset"] == r["dataset"]]
+        assert len(grp) == r["n"] and sum(grp) / len(grp) == pytest.approx(r["psnr"])
+
+
+def test_recompute_part_of_the_cached_table2():
+    """Deblur one Levin capture with both PADNets and HL and score it: the cached rows must match."""
+    import os
+
+    if not os.environ.get("PADNET_DATA"):
+        pytest.skip("needs Levin's data (PADNET_DATA)")
+    from padnet import data
+    from padnet.experiments import run_deblur_methods
+    from padnet.table2 import METHODS
+
+    specs = [m for m in METHODS if m.label in ("HL", "Ours (E)", "Ours (I)")]
+    rows = run_deblur_methods(data.levin09(["im06_flit02.mat"]), specs, device="cpu", progress=False)
+    cached = read_csv(REPO / "data" / "results" / "table2" / "table2_per_image.csv")
+    assert compare_with_cache(rows, cached, ("method", "image"), ("psnr", "ssim"), rtol=1e-3) == []
+
+
+def test_training_reproduces_the_first_unit_of_deconv_implicit(tmp_path):
+    """Retrain stage 1, unit 1 of deconv-implicit (1 thread, as committed): its held-out loss and error
+    must equal those logged when the committed model was trained."""
+    import dataclasses
+    import os
+
+    import torch
+
+    from padnet.training import load_model, train
+    from padnet.zoo import named_config
+
+    if not os.environ.get("PADNET_DATA"):
+        pytest.skip("the committed models were trained on Train400 (PADNET_DATA)")
+    cfg = dataclasses.replace(named_config("deconv-implicit"), t_max=1)  # same seeds: unit 1 of stage 1
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        part = train(cfg, tmp_path / "c.pt", device="cpu", progress=False, max_new_stages=1)
+    finally:
+        torch.set_num_threads(threads)
+    logged = load_model("deconv-implicit").log[0]["units"][0]
+    ours = part.log[0]["units"][0]
+    assert ours["val_loss"] == pytest.approx(logged["val_loss"], rel=1e-3)
+    assert ours["val_rec_error"] == pytest.approx(logged["val_rec_error"], rel=1e-3)

@@ -1,0 +1,120 @@
+// Open the built book in headless Chromium and check it as a reader would see it, offline.
+//
+//   node scripts/check_site.mjs _build/html [/usr/bin/chromium]
+//
+// The site is served from 127.0.0.1 (no other network: every request to another host is blocked and
+// reported).  Starting at index.html, every internal page reachable by links is visited and checked:
+//   - the page loads (HTTP 200) without JavaScript errors;
+//   - every <img> has decoded, with a non-zero rendered size;
+//   - formulas render: pages with math have MathJax containers and no MathJax error nodes;
+//   - every internal link points to an existing page, and an anchor to an existing id.
+// Exit code 0 when everything passes, 1 otherwise (each problem printed on its own line).
+// Needs playwright-core (installed by `make book` under .npm/) and Debian's chromium.
+
+import { createServer } from "node:http";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { extname, join, normalize, resolve } from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(resolve(".npm/node_modules/x.js"));
+const { chromium } = require("playwright-core");
+
+const root = resolve(process.argv[2] || "_build/html");
+const executablePath = process.argv[3] || "/usr/bin/chromium";
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png",
+  ".svg": "image/svg+xml", ".woff": "font/woff", ".woff2": "font/woff2", ".json": "application/json",
+  ".ico": "image/x-icon", ".jpg": "image/jpeg", ".txt": "text/plain" };
+
+function fileFor(urlPath) {
+  let p = normalize(join(root, decodeURIComponent(urlPath.split("?")[0])));
+  if (!p.startsWith(root)) return null;
+  if (existsSync(p) && statSync(p).isDirectory()) p = join(p, "index.html");
+  return existsSync(p) ? p : null;
+}
+
+const server = createServer((req, res) => {
+  const file = fileFor(new URL(req.url, "http://x").pathname);
+  if (!file) { res.writeHead(404); res.end("not found"); return; }
+  res.writeHead(200, { "Content-Type": TYPES[extname(file)] || "application/octet-stream" });
+  res.end(readFileSync(file));
+});
+await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu",
+  "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync"] });
+const context = await browser.newContext();
+const problems = [];
+const external = new Set();
+await context.route("**/*", (route) => {
+  const url = route.request().url();
+  if (url.startsWith(base)) return route.continue();
+  external.add(url);
+  return route.abort();
+});
+
+const queue = [`${base}/index.html`];
+const seen = new Set();
+const anchors = [];  // [page, target url with hash]
+let pages = 0, images = 0, formulas = 0;
+while (queue.length) {
+  const url = queue.shift();
+  if (seen.has(url)) continue;
+  seen.add(url);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  const resp = await page.goto(url, { waitUntil: "load" });
+  if (!resp || resp.status() !== 200) { problems.push(`${url}: HTTP ${resp && resp.status()}`); await page.close(); continue; }
+  pages += 1;
+  const info = await page.evaluate(async () => {
+    const hasMath = document.querySelectorAll(".math, mjx-container, .MathJax").length > 0;
+    if (hasMath && window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+    await Promise.all([...document.images].map((im) => im.decode().catch(() => null)));
+    const imgs = [...document.images].map((im) => {
+      const r = im.getBoundingClientRect();
+      return { src: im.getAttribute("src"), natural: im.naturalWidth * im.naturalHeight, w: r.width, h: r.height,
+        hidden: im.closest("[hidden], .d-none") !== null || getComputedStyle(im).display === "none" };
+    });
+    return { hasMath, mathjax: !!window.MathJax, containers: document.querySelectorAll("mjx-container").length,
+      mathErrors: document.querySelectorAll("mjx-merror, .MathJax_Error").length, imgs,
+      ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
+      links: [...document.querySelectorAll("a[href]")].map((a) => a.href) };
+  });
+  for (const im of info.imgs) {
+    if (im.hidden) continue;
+    images += 1;
+    if (!(im.natural > 0 && im.w > 0 && im.h > 0)) problems.push(`${url}: image ${im.src} has zero size`);
+  }
+  if (info.hasMath) {
+    if (!info.mathjax || info.containers === 0) problems.push(`${url}: math present but MathJax did not render it`);
+    if (info.mathErrors) problems.push(`${url}: ${info.mathErrors} formula(s) with MathJax errors`);
+    formulas += info.containers;
+  }
+  for (const e of errors) problems.push(`${url}: JavaScript error: ${e}`);
+  for (const href of info.links) {
+    if (!href.startsWith(base)) continue;
+    const [target, hash] = href.split("#");
+    const path = new URL(target).pathname;
+    if (!fileFor(path)) { problems.push(`${url}: broken link ${href}`); continue; }
+    if (path.endsWith(".html") || path.endsWith("/")) {
+      if (!seen.has(target)) queue.push(target);
+      if (hash) anchors.push([url, target, decodeURIComponent(hash)]);
+    }
+  }
+  page.idsByUrl = info.ids;
+  (globalThis.ids ||= new Map()).set(url, new Set(info.ids));
+  await page.close();
+}
+for (const [from, target, hash] of anchors) {
+  const ids = globalThis.ids.get(target);
+  if (ids && !ids.has(hash)) problems.push(`${from}: link to missing anchor ${target}#${hash}`);
+}
+for (const url of external) problems.push(`request to the network while offline: ${url}`);
+await browser.close();
+server.close();
+for (const p of problems) console.log(`FAIL ${p}`);
+console.log(`checked ${pages} page(s), ${images} image(s), ${formulas} rendered formula(s): ` +
+  (problems.length ? `${problems.length} problem(s)` : "all fine"));
+process.exit(problems.length ? 1 : 0);

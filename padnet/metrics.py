@@ -24,19 +24,20 @@ from padnet.checks import InputError
 __all__ = ["psnr", "ssim", "Alignment", "align_upto_shift", "levin_protocol", "sun_protocol"]
 
 
-def _as2d(img, name: str) -> np.ndarray:
+def _as2d(img, name: str, rgb: bool = False) -> np.ndarray:
     arr = img.detach().cpu().numpy() if hasattr(img, "detach") else np.asarray(img)
     arr = np.squeeze(arr).astype(np.float64)
-    if arr.ndim != 2:
-        raise InputError(f"{name} must be a 2-D grey image, got shape {arr.shape}")
+    if not (arr.ndim == 2 or (rgb and arr.ndim == 3 and arr.shape[2] == 3)):
+        raise InputError(f"{name} must be a 2-D grey{' or (H, W, 3) RGB' if rgb else ''} image, got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise InputError(f"{name} has NaN or infinite pixels")
     return arr
 
 
 def psnr(x, ref, data_range: float = 1.0) -> float:
-    """Peak signal-to-noise ratio ``10 log10(peak^2 / MSE)`` in dB (``inf`` for identical images)."""
-    a, b = _as2d(x, "x"), _as2d(ref, "ref")
+    """Peak signal-to-noise ratio ``10 log10(peak^2 / MSE)`` in dB (``inf`` for identical images); grey
+    ``(H, W)`` or RGB ``(H, W, 3)`` (MSE over all channels)."""
+    a, b = _as2d(x, "x", rgb=True), _as2d(ref, "ref", rgb=True)
     if a.shape != b.shape:
         raise InputError(f"x and ref differ in shape: {a.shape} vs {b.shape}")
     mse = float(np.mean((a - b) ** 2))
@@ -44,12 +45,13 @@ def psnr(x, ref, data_range: float = 1.0) -> float:
 
 
 def ssim(x, ref, data_range: float = 1.0) -> float:
-    """SSIM (Wang et al. 2004): 11x11 Gaussian window of sigma 1.5, K1 = 0.01, K2 = 0.03."""
-    a, b = _as2d(x, "x"), _as2d(ref, "ref")
+    """SSIM (Wang et al. 2004): 11x11 Gaussian window of sigma 1.5, K1 = 0.01, K2 = 0.03; for RGB
+    ``(H, W, 3)`` the mean of the per-channel SSIMs."""
+    a, b = _as2d(x, "x", rgb=True), _as2d(ref, "ref", rgb=True)
     if a.shape != b.shape:
         raise InputError(f"x and ref differ in shape: {a.shape} vs {b.shape}")
     return float(structural_similarity(a, b, data_range=data_range, gaussian_weights=True, sigma=1.5,
-                                       use_sample_covariance=False))
+                                       use_sample_covariance=False, channel_axis=2 if a.ndim == 3 else None))
 
 
 @dataclass

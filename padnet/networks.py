@@ -100,13 +100,17 @@ class RBFUnit(nn.Module):
 
 class ConvUnit(nn.Module):
     """Image-domain / dehazing basic unit G: ``depth`` 3x3 convolutions, ReLU between linear layers,
-    batch norm on layers 2 .. depth-1 (the paper: depth 7 for deconvolution, 17 for dehazing)."""
+    batch norm on layers 2 .. depth-1 (the paper: depth 7 for deconvolution, 17 for dehazing).
 
-    def __init__(self, channels: int = 1, width: int = 32, depth: int = 7):
+    With ``guide_channels > 0`` the unit also reads a fixed guidance image concatenated to its input
+    (the dehazing unit sees the hazy image beside the transmission) and outputs ``channels`` maps."""
+
+    def __init__(self, channels: int = 1, width: int = 32, depth: int = 7, guide_channels: int = 0):
         super().__init__()
         if depth < 3:
             raise ValueError(f"depth must be >= 3, got {depth}")
-        layers: list[nn.Module] = [nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(inplace=True)]
+        self.guide_channels = guide_channels  # extra inputs (e.g. the hazy image), not propagated
+        layers: list[nn.Module] = [nn.Conv2d(channels + guide_channels, width, 3, padding=1), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
             layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
         last = nn.Conv2d(width, channels, 3, padding=1)
@@ -144,13 +148,18 @@ class ResidualPropagation(nn.Module):
     def add_unit(self, unit: nn.Module) -> None:
         self.units.append(unit)
 
-    def forward(self, v0: torch.Tensor, alpha: float, n_units: int | None = None) -> torch.Tensor:
-        """Apply the first ``n_units`` units; computed in the units' dtype, returned in ``v0``'s."""
+    def forward(self, v0: torch.Tensor, alpha: float, n_units: int | None = None,
+                guide: torch.Tensor | None = None) -> torch.Tensor:
+        """Apply the first ``n_units`` units; computed in the units' dtype, returned in ``v0``'s.
+
+        ``guide`` ``(B, G, H, W)``: fixed extra input of every unit (units built with ``guide_channels=G``).
+        """
         units = list(self.units)[: n_units if n_units is not None else len(self.units)]
         if not units:
             return v0
         dtype = next(units[0].parameters()).dtype
         v = v0.to(dtype)
+        g = None if guide is None else guide.to(dtype)
         for unit in units:
-            v = v - alpha * unit(v)  # Eq. (6): coordinate-descent-like residual step
+            v = v - alpha * unit(v if g is None else torch.cat([v, g], dim=1))  # Eq. (6): residual step
         return v.to(v0.dtype)

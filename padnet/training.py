@@ -86,19 +86,32 @@ class TrainingSet:
     x: torch.Tensor
     kernels: torch.Tensor
     embedded: bool
+    guide: torch.Tensor | None = None  # fixed extra network input (dehazing: the hazy image)
 
     def fidelity(self, cfg: TrainConfig, idx=slice(None)) -> QuadraticFidelity:
         if cfg.domain == "gradient":
             return QuadraticFidelity.gradient_domain(self.y[idx], self.kernels[idx])
-        return QuadraticFidelity.deblur(self.y[idx], self.kernels[idx])
+        return QuadraticFidelity.deblur(self.y[idx], self.kernels[idx])  # transmission: identity "blur"
+
+    def network(self, net: ResidualPropagation, idx=slice(None)):
+        """``N_alpha`` as Alg. 1 calls it, ``(v, alpha) -> v'``, with this set's guidance bound."""
+        guide = None if self.guide is None else self.guide[idx]
+        return lambda v, a: net(v, a, guide=guide)
 
     def target(self, cfg: TrainConfig, idx=slice(None)) -> torch.Tensor:
         return grad(self.x[idx]) if cfg.domain == "gradient" else self.x[idx]
 
 
 def make_training_set(cfg: TrainConfig, n: int, offset: int, device: torch.device) -> TrainingSet:
-    """``n`` patches (seeded by ``cfg.seed`` and ``offset``): circular blur by a motion PSF + noise."""
+    """``n`` patches (seeded by ``cfg.seed`` and ``offset``): circular blur by a motion PSF + noise
+    (deconvolution), or hazy patches with their guidance and true transmission (``domain="transmission"``,
+    see :func:`padnet.dehaze.make_dehaze_training_set`)."""
     from padnet import data
+
+    if cfg.domain == "transmission":
+        from padnet.dehaze import make_dehaze_training_set
+
+        return make_dehaze_training_set(cfg, n, offset, device)
 
     if data.available("train400"):
         images, embedded = data.train400(), False
@@ -143,8 +156,9 @@ class Model:
     log: list[dict]
     wall_seconds: float = 0.0
 
-    def as_callables(self):
-        return [lambda v, a, net=net: net(v, a) for net in self.networks]
+    def as_callables(self, guide: torch.Tensor | None = None):
+        """One ``(v, alpha) -> v'`` per stage; ``guide`` is the fixed extra input of guided units."""
+        return [lambda v, a, net=net: net(v, a, guide=guide) for net in self.networks]
 
 
 def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
@@ -167,9 +181,9 @@ def _load_networks(blob: dict, cfg: TrainConfig) -> list[ResidualPropagation]:
     return nets
 
 
-def _advance(cfg: TrainConfig, f: QuadraticFidelity, state: PADNetState, net, k: int) -> tuple[PADNetState, dict]:
+def _advance(cfg: TrainConfig, f: QuadraticFidelity, state: PADNetState, network, k: int) -> tuple[PADNetState, dict]:
     with torch.no_grad():
-        return padnet_stage(f, state, lambda v, a: net(v, a), k, cfg.padnet_config(), cfg.prox_r())
+        return padnet_stage(f, state, network, k, cfg.padnet_config(), cfg.prox_r())
 
 
 def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progress: bool = True,
@@ -207,8 +221,8 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     s_tr, s_va = PADNetState.init(f_tr.b), PADNetState.init(f_va.b)
     # replay the finished stages (deterministic) to recover the states
     for k, net in enumerate(networks):
-        s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
-        s_va, _ = _advance(cfg, f_va, s_va, net, k)
+        s_tr, _ = _advance(cfg, f_tr, s_tr, tr.network(net), k)
+        s_va, _ = _advance(cfg, f_va, s_va, va.network(net), k)
     if log and log[-1].get("stop"):
         return Model(cfg, networks, log, wall0)
     new = 0
@@ -233,7 +247,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                        leave=False)
             for _ in bar:
                 idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(dev)
-                out = net(v_in_tr[idx], alpha)  # Alg. 2, step 4: train N_alpha with t+1 units (float32)
+                out = tr.network(net, idx)(v_in_tr[idx], alpha)  # Alg. 2, step 4: N_alpha with t+1 units
                 loss = F.mse_loss(out, tgt_tr[idx])
                 if cfg.loss == "v+x" and cfg.explicit:
                     f_b = QuadraticFidelity(b=f_tr.b[idx], otf=f_tr.otf[idx])
@@ -246,7 +260,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                 bar.set_postfix(loss=f"{loss.item():.2e}")
             net.eval()
             with torch.no_grad():
-                trial, diag = padnet_stage(f_va, s_va, lambda v, a: net(v, a), k, pcfg, prox)
+                trial, diag = padnet_stage(f_va, s_va, va.network(net), k, pcfg, prox)
                 held = (diag["err"] <= pcfg.C_E * diag["dx"]).double()
                 unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(trial.v, tgt_va)),
                             # implicit PADNet has x = v, so E_k = 0 and Condition 1 says nothing: not logged
@@ -255,7 +269,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             stage_log["units"].append(unit_log)
             if cfg.explicit and unit_log["cond1_share"] >= cfg.cond1_share:  # Alg. 2, step 7
                 break
-        s_tr, _ = _advance(cfg, f_tr, s_tr, net, k)
+        s_tr, _ = _advance(cfg, f_tr, s_tr, tr.network(net), k)
         s_va = trial  # the held-out stage with the final units, computed above (Alg. 2, steps 5-8, 11)
         rel = float(diag["rel"].mean())
         stage_log.update({"units_used": len(net.units), "val_rel_change": rel,

@@ -13,6 +13,11 @@ filters), 2 units per stage and 6 stages are set by the CPU budget: one 7-layer 
 Its schedule (rho_0 = 3e-3, gamma = 2.5, mu = 1e-3) makes the first u-step a lightly regularised inverse
 filter and the last one (rho = 0.29) a small correction, like the noise levels of a plug-and-play
 denoiser schedule for 1% noise.
+
+Dehazing (Table 3): ``dehaze`` is the implicit PADNet on the transmission, ``f(t) = 1/2 ||t - t~||^2``
+with Meng et al.'s boundary-constraint guidance, 17-layer units (width 16) that also read the hazy RGB
+image, one unit per stage and 3 stages (rho = 1, 3, 9): about 1.5 s for a 620x460 image on one core.
+Trained on SOTS-indoor scenes 1400-1434 rendered on the fly (random beta and A).
 """
 
 from __future__ import annotations
@@ -54,12 +59,31 @@ _IMAGE = dict(
     seed=0,
 )
 
+_DEHAZE = dict(
+    domain="transmission",
+    lam=0.0,
+    padnet={"explicit": False, "mu": 0.1, "C_E": 0.0, "rho0": 1.0, "gamma": 3.0, "eps": 1e-3, "max_stages": 3},
+    unit="conv17",
+    unit_kwargs={"channels": 1, "width": 16, "guide_channels": 3},
+    t_max=1,
+    steps_per_unit=500,
+    batch_size=8,
+    lr=1e-3,
+    n_train=512,
+    n_val=16,
+    patch=64,
+    noise=0.0,
+    loss="v",
+    seed=0,
+)
+
 MODEL_CONFIGS: dict[str, TrainConfig] = {
     "grad-epadnet-l1": TrainConfig(name="grad-epadnet-l1", p=1.0, **_GRAD),
     "grad-epadnet-l0.8": TrainConfig(name="grad-epadnet-l0.8", p=0.8, **_GRAD),
     "grad-epadnet-l0": TrainConfig(name="grad-epadnet-l0", p=0.0, **_GRAD),
     "grad-ipadnet": TrainConfig(name="grad-ipadnet", p=None, **_GRAD),
     "deconv-implicit": TrainConfig(name="deconv-implicit", p=None, **_IMAGE),
+    "dehaze": TrainConfig(name="dehaze", p=None, **_DEHAZE),
 }
 
 #: Other names of models above (``padnet train ALIAS`` trains the model it stands for).

@@ -44,6 +44,7 @@ test: setup
 
 bench: setup
 	$(PY) scripts/bench_core.py
+	$(PY) scripts/bench_deconv.py
 
 clean:
 	rm -rf _build book/_executed .pytest_cache .npm

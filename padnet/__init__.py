@@ -11,10 +11,12 @@ Modules (imports flow down the list):
 * :mod:`padnet.data`: PADNET_DATA, checksums, loaders, embedded default data, motion kernels;
 * :mod:`padnet.io`: reading and writing images and kernels (PNG, TIFF, .npy);
 * :mod:`padnet.deconv`: the deblurring pipeline behind ``padnet deblur`` (classical, BM3D-DEB, PADNets);
+* :mod:`padnet.haze`, :mod:`padnet.dehaze`: the haze model (Eq. 17), He / Meng / Berman baselines, the dehazing
+  benchmarks and the PADNet dehazing pipeline behind ``padnet dehaze``;
 * :mod:`padnet.networks`: basic units G (RBF, 7/17-layer conv) and the residual propagation N_alpha (Eq. 6);
 * :mod:`padnet.padnet`: Alg. 1, explicit and implicit PADNet;
 * :mod:`padnet.training`, :mod:`padnet.zoo`: Alg. 2 and the named, committed models;
-* :mod:`padnet.experiments`, :mod:`padnet.table1`, :mod:`padnet.table2`, :mod:`padnet.reproduce`, :mod:`padnet.plotting`,
+* :mod:`padnet.experiments`, :mod:`padnet.table1`, :mod:`padnet.table2`, :mod:`padnet.table3`, :mod:`padnet.reproduce`, :mod:`padnet.plotting`,
   :mod:`padnet.paper`: the book's experiments, cached runs and the paper's reported numbers;
 * :mod:`padnet.cli`: the ``padnet`` command line.
 """

@@ -53,6 +53,16 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
 
+    h = sub.add_parser("dehaze", help="single-image dehazing",
+                       description="Dehaze HAZY (I = t J + (1 - t) A): estimate A and the transmission t, "
+                                   "recover J = (I - A) / max(t, 0.1) + A.")
+    h.add_argument("hazy", metavar="HAZY", help="RGB PNG or TIFF (8/16 bit) or .npy float (H, W, 3) in [0, 1]")
+    h.add_argument("-o", "--output", required=True, metavar="OUT", help="dehazed image: .png, .tif or .npy")
+    h.add_argument("--method", default="padnet", choices=["padnet", "dcp", "bccr", "nonlocal"],
+                   help="padnet (default), dcp (He et al.), bccr (Meng et al.), nonlocal (Berman et al.)")
+    h.add_argument("--transmission", metavar="T_OUT", default=None, help="also write the transmission (grey)")
+    h.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
+
     d = sub.add_parser("data", help="list, verify or fetch benchmark data (found through PADNET_DATA)",
                        description="Benchmark data live in $PADNET_DATA/<name>/ and are checked against sha256 manifests.")
     dsub = d.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
@@ -77,9 +87,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="recompute a table of the paper",
                        description="Recompute a table; --quick runs a fixed subset and checks it against the cache.")
-    r.add_argument("table", choices=["table1", "table2", "baselines"], metavar="TABLE",
-                   help="table1 (Table 1 / Fig. 1), table2 (Table 2, Levin + Sun) or baselines (classical rows "
-                        "of Table 2 on Levin, both border treatments)")
+    r.add_argument("table", choices=["table1", "table2", "table3", "baselines"], metavar="TABLE",
+                   help="table1 (Table 1 / Fig. 1), table2 (Table 2, Levin + Sun), table3 (dehazing, SOTS + "
+                        "Middlebury) or baselines (classical rows of Table 2 on Levin, both border treatments)")
     r.add_argument("--sun", default="official", choices=["official", "all"],
                    help="table2: Sun's official inputs 1-40 (default, cached) or all 640 synthesised (~5 h on 2 cores)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
@@ -133,15 +143,36 @@ def _cmd_deblur(args) -> int:
     from padnet.deconv import deblur
     from padnet.io import read_image, read_kernel, write_image
 
-    out = Path(args.output)
-    if out.suffix.lower() not in (".png", ".tif", ".tiff", ".npy"):
-        raise InputError(f"{out}: unsupported output type {out.suffix!r}; expected .png, .tif or .npy")
-    if not out.parent.exists():
-        raise InputError(f"{out}: output folder {out.parent} does not exist")
+    out = _output_path(args.output)
     y, bits = read_image(args.blurred)
     k = read_kernel(args.kernel)
     x = deblur(y, k, method=args.method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device)
     write_image(out, x, bits=bits)
+    return 0
+
+
+def _output_path(path: str) -> Path:
+    out = Path(path)
+    if out.suffix.lower() not in (".png", ".tif", ".tiff", ".npy"):
+        raise InputError(f"{out}: unsupported output type {out.suffix!r}; expected .png, .tif or .npy")
+    if not out.parent.exists():
+        raise InputError(f"{out}: output folder {out.parent} does not exist")
+    return out
+
+
+def _cmd_dehaze(args) -> int:
+    from padnet.dehaze import dehaze
+    from padnet.io import read_image, write_image
+
+    out = _output_path(args.output)
+    t_out = _output_path(args.transmission) if args.transmission else None
+    img, bits = read_image(args.hazy)
+    if img.ndim != 3:
+        raise InputError(f"{args.hazy}: dehazing needs an RGB image (H, W, 3), got a grey one {img.shape}")
+    J, t, _ = dehaze(img, method=args.method, device=args.device)
+    write_image(out, J, bits=bits)
+    if t_out is not None:
+        write_image(t_out, t, bits=bits)
     return 0
 
 
@@ -182,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "deblur":
             return _cmd_deblur(args)
+        if args.command == "dehaze":
+            return _cmd_dehaze(args)
         if args.command == "data":
             return _cmd_data(args)
         if args.command == "train":

@@ -27,7 +27,7 @@ from padnet import data, haze
 from padnet.checks import InputError
 
 __all__ = ["HazeSample", "SOTS_TRAIN", "SOTS_TEST", "MIDDLEBURY_SCENES", "MIDDLEBURY_RENDER", "sots_scene",
-           "sots_case", "sots_rendering_residual", "middlebury_cases", "embedded_haze_cases", "haze_benchmark",
+           "sots_case", "sots_rendering_residual", "middlebury_cases", "embedded_haze_cases", "fattal_moebius", "haze_benchmark",
            "make_dehaze_training_set", "METHODS", "dehaze"]
 
 SOTS_TRAIN = list(range(1400, 1435))
@@ -138,6 +138,13 @@ def embedded_haze_cases() -> list[HazeSample]:
     d = np.nan_to_num(disp[::2, ::2], nan=0.0, posinf=0.0)
     d = np.where(d > 0, d / 2.0 * 4.0, 0.0)  # half resolution; scaled to Middlebury-like values
     return _render_stereo("motorcycle", "embedded", J, d, True)
+
+
+def fattal_moebius() -> np.ndarray:
+    """Fattal's hazy ``moebius`` input (1200x956 RGB in [0, 1]; no ground truth: qualitative only)."""
+    rel = "fattal2014/moebius_input.png"
+    data.verify("middlebury2005", [rel])
+    return data._read_png(data.dataset_dir("middlebury2005") / rel)[..., :3].astype(np.float64) / 255.0
 
 
 def haze_benchmark(mode: str = "quick") -> tuple[list[HazeSample], bool]:

@@ -3,7 +3,8 @@ rows against the cached full run under ``data/results/<table>/``.
 
 The cached full runs are produced by ``padnet reproduce TABLE --out data/results/TABLE`` (no
 ``--quick``), which also writes ``provenance.json`` (command, commit, data checksums, device, wall time).
-Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method on Levin and Sun) and
+Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method on Levin and Sun),
+``table3`` (Table 3: dehazing on SOTS-indoor and Middlebury) and
 ``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling).
 """
 
@@ -39,6 +40,8 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
         return _table1(quick, out, device, jobs)
     if table == "table2":
         return _table2(quick, out, device, jobs, sun)
+    if table == "table3":
+        return _table3(quick, out, device, jobs)
     if table == "baselines":
         return _baselines(quick, out, device)
     raise ValueError(f"unknown table {table!r}")
@@ -134,3 +137,23 @@ def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str) -> int:
         return 0
     return _finish("table2", quick, out, wall, res["per_image"], res["embedded"], device, datasets,
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]))
+
+
+def _table3(quick: bool, out: Path, device: str, jobs: int) -> int:
+    from padnet.table3 import side_by_side, table3
+
+    mode = "quick" if quick else "full"
+    res = table3(mode=mode, out=out, device=device, jobs=jobs)
+    wall = res["wall_seconds"]
+    print(f"Table 3 ({mode}, {wall:.0f} s){'  ' + EMBEDDED_NOTICE if res['embedded'] else ''}")
+    print(f"{'method':14s} {'dataset':15s} {'n':>4s} {'PSNR':>6s} {'SSIM':>6s} {'t RMSE':>7s} {'s/img':>6s}   "
+          "paper on Fattal's set (reported)")
+    for r in side_by_side(res["summary"]):
+        ours = (f"{r['n']:4d} {r['psnr']:6.2f} {r['ssim']:6.3f} {r['t_rmse']:7.4f} {r['seconds']:6.2f}"
+                if r["source"] != "reported only" else f"{'-':>4s} {'-':>6s} {'-':>6s} {'-':>7s} {'-':>6s}")
+        print(f"{r['method']:14s} {r['dataset']:15s} {ours}   {r['paper_psnr (Fattal)']:6.2f} / "
+              f"{r['paper_ssim (Fattal)']:.2f} / {r['paper_seconds']:.2f} s")
+    print("(paper columns: reported by Liu et al. 2018 on Fattal's 11 images, a different benchmark)")
+    return _finish("table3", quick, out, wall, res["per_image"], res["embedded"], device,
+                   ["sots_indoor", "middlebury2005"], keys=("method", "image"), values=("psnr", "ssim", "t_rmse"),
+                   n=len(res["per_image"]))

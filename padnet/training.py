@@ -41,6 +41,9 @@ class TrainConfig:
     ``p = None`` makes an implicit PADNet (fidelity only); otherwise an explicit one with prior
     ``lam ||g||_p^p``.  ``loss``: ``"v"`` trains the network output ``v_{k+1}`` towards the ground truth;
     ``"v+x"`` (explicit only) adds the same loss on the corrected ``x_{k+1} = prox_r(v - grad f^mu(v))``.
+    ``finetune_steps > 0`` adds, after Alg. 2, a joint fine-tuning of all stages through the unrolled
+    Alg. 1 (loss on the final ``x_K``; batch norm statistics frozen), the optional last step of the
+    paper's learning framework.
     """
 
     name: str
@@ -63,6 +66,8 @@ class TrainConfig:
     cond1_share: float = 1.0
     loss: str = "v"
     seed: int = 0
+    finetune_steps: int = 0
+    finetune_lr: float = 2e-4
 
     @property
     def explicit(self) -> bool:
@@ -155,6 +160,7 @@ class Model:
     networks: list[ResidualPropagation]
     log: list[dict]
     wall_seconds: float = 0.0
+    finetune: dict | None = None  # losses of the joint fine-tuning, when the config asks for it
 
     def as_callables(self, guide: torch.Tensor | None = None):
         """One ``(v, alpha) -> v'`` per stage; ``guide`` is the fixed extra input of guided units."""
@@ -165,11 +171,52 @@ def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
     return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)])
 
 
-def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float) -> None:
+def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float, finetune: dict | None = None) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"config": asdict(cfg), "units": [len(n.units) for n in networks],
-                "stages": [n.state_dict() for n in networks], "log": log, "wall_seconds": wall}, tmp)
+                "stages": [n.state_dict() for n in networks], "log": log, "wall_seconds": wall,
+                "finetune": finetune}, tmp)
     tmp.replace(path)
+
+
+def _finetune(cfg: TrainConfig, networks: list[ResidualPropagation], tr: TrainingSet, va: TrainingSet,
+              progress: bool) -> dict:
+    """Joint fine-tuning of every stage through the unrolled Alg. 1 (in place); returns the losses."""
+    from tqdm import tqdm
+
+    pcfg, prox = cfg.padnet_config(), cfg.prox_r()
+    f_tr, f_va = tr.fidelity(cfg), va.fidelity(cfg)
+    tgt_tr, tgt_va = tr.target(cfg), va.target(cfg)
+
+    def unrolled(f, data: TrainingSet, idx=slice(None)) -> torch.Tensor:
+        state = PADNetState.init(f.b)
+        for k, net in enumerate(networks):
+            state, _ = padnet_stage(f, state, data.network(net, idx), k, pcfg, prox)  # Alg. 1, steps 2-5
+        return state.x
+
+    for net in networks:
+        net.eval()  # batch-norm statistics stay those of Alg. 2: the unrolled network is the deployed one
+    with torch.no_grad():
+        before = float((batch_norm2(unrolled(f_va, va) - tgt_va) / batch_norm2(tgt_va)).mean())
+    params = [q for net in networks for q in net.parameters()]
+    torch.manual_seed(_seed(cfg.seed, 10_000, 0, 0))
+    opt = torch.optim.Adam(params, lr=cfg.finetune_lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.finetune_steps)
+    gen = torch.Generator().manual_seed(_seed(cfg.seed, 10_000, 0, 1))
+    bar = tqdm(range(cfg.finetune_steps), desc=f"{cfg.name} joint fine-tuning", disable=not progress, leave=False)
+    for _ in bar:
+        idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(tr.y.device)
+        f_b = QuadraticFidelity(b=f_tr.b[idx], otf=f_tr.otf[idx] if f_tr.otf is not None else None)
+        loss = F.mse_loss(unrolled(f_b, tr, idx), tgt_tr[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        bar.set_postfix(loss=f"{loss.item():.2e}")
+    with torch.no_grad():
+        after = float((batch_norm2(unrolled(f_va, va) - tgt_va) / batch_norm2(tgt_va)).mean())
+    return {"steps": cfg.finetune_steps, "lr": cfg.finetune_lr, "final_train_loss": float(loss.detach()),
+            "val_rec_error_before": before, "val_rec_error_after": after}
 
 
 def _load_networks(blob: dict, cfg: TrainConfig) -> list[ResidualPropagation]:
@@ -213,6 +260,8 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             raise ValueError(f"checkpoint {checkpoint} was made with another configuration")
         networks = [n.to(dev) for n in _load_networks(blob, cfg)]
         log, wall0 = blob["log"], blob["wall_seconds"]
+        if blob.get("finetune"):
+            return Model(cfg, networks, log, wall0, blob["finetune"])
     t_start = time.perf_counter()
     tr = make_training_set(cfg, cfg.n_train, 0, dev)
     va = make_training_set(cfg, cfg.n_val, 1, dev)
@@ -223,10 +272,10 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     for k, net in enumerate(networks):
         s_tr, _ = _advance(cfg, f_tr, s_tr, tr.network(net), k)
         s_va, _ = _advance(cfg, f_va, s_va, va.network(net), k)
-    if log and log[-1].get("stop"):
-        return Model(cfg, networks, log, wall0)
     new = 0
     for k in range(len(networks), pcfg.max_stages):
+        if log and log[-1].get("stop"):
+            break
         if max_new_stages is not None and new >= max_new_stages:
             break
         rho, alpha = pcfg.rho(k), pcfg.alpha(k)
@@ -285,7 +334,14 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                   f"val rec error {last['val_rec_error']:.4f}, rel change {rel:.2e}", flush=True)
         if stage_log["stop"]:
             break
-    return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start)
+    finetune = None
+    if cfg.finetune_steps > 0 and log and log[-1].get("stop"):
+        finetune = _finetune(cfg, networks, tr, va, progress)
+        _save_checkpoint(checkpoint, cfg, networks, log, wall0 + time.perf_counter() - t_start, finetune)
+        if progress:
+            print(f"{cfg.name}: joint fine-tuning, val rec error {finetune['val_rec_error_before']:.4f} -> "
+                  f"{finetune['val_rec_error_after']:.4f}", flush=True)
+    return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start, finetune)
 
 
 def save_model(model: Model, provenance: dict, out_dir: Path = MODEL_DIR) -> Path:
@@ -298,12 +354,13 @@ def save_model(model: Model, provenance: dict, out_dir: Path = MODEL_DIR) -> Pat
     path = out_dir / f"{model.config.name}.pt"
     torch.save({"config": asdict(model.config), "units": [len(n.units) for n in model.networks],
                 "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in model.networks],
-                "log": model.log}, path)
+                "log": model.log, "finetune": model.finetune}, path)
     last = model.log[-1]["units"][-1] if model.log else {}
     prov = {"model": model.config.name, **provenance, "seed": model.config.seed, "stages": len(model.networks),
             "units_per_stage": [len(n.units) for n in model.networks],
             "final_train_loss": last.get("train_loss"), "final_val_loss": last.get("val_loss"),
-            "final_val_rec_error": last.get("val_rec_error"), "config": asdict(model.config)}
+            "final_val_rec_error": last.get("val_rec_error"), "finetune": model.finetune,
+            "config": asdict(model.config)}
     path.with_suffix(".json").write_text(json.dumps(prov, indent=2) + "\n")
     return path
 
@@ -321,7 +378,7 @@ def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
     cfg_dict["kernel_sizes"] = tuple(cfg_dict["kernel_sizes"])
     cfg = TrainConfig(**cfg_dict)
     nets = [n.to(resolve_device(device)) for n in _load_networks(blob, cfg)]
-    return Model(cfg, nets, blob.get("log", []))
+    return Model(cfg, nets, blob.get("log", []), finetune=blob.get("finetune"))
 
 
 def stage_condition2(model: Model, v: torch.Tensor) -> list[float]:

@@ -103,7 +103,6 @@ while (queue.length) {
       if (hash) anchors.push([url, target, decodeURIComponent(hash)]);
     }
   }
-  page.idsByUrl = info.ids;
   (globalThis.ids ||= new Map()).set(url, new Set(info.ids));
   await page.close();
 }

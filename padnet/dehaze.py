@@ -2,11 +2,12 @@
 
 PADNet estimates the transmission: an implicit PADNet on ``f(t) = 1/2 ||t - t~||^2`` with the guidance
 ``t~`` of Meng et al.'s boundary constraint (:func:`padnet.haze.boundary_transmission`) and 17-layer
-units that also read the hazy image; then ``J = (I - A) / max(t, 0.1) + A`` with He et al.'s ``A``.
+units that also read the hazy image (over ``A``); then ``J = (I - A) / max(t, 0.1) + A`` with He et al.'s ``A``.
 
 Benchmarks (Fattal's 2014 set is not reachable; these stand in):
 
-* SOTS-indoor: scenes 1400-1434 train, 1435-1449 test.  A test case is a scene at haze level
+* SOTS-indoor: scenes 1400-1434 train (rendered on the fly with random ``beta`` and ``A``),
+  1435-1449 test.  A test case is a scene at haze level
   ``k = 1..10``, rendered from ``clear`` + ``depth`` with ``beta_k = 0.5 + 0.1 k`` and ``A = 1`` and
   quantised to 8 bits (the stored originals match this within 1 LSB: :func:`sots_rendering_residual`).
 * Middlebury 2005 (third size: Art, Books, Dolls, Laundry, Moebius, Reindeer), rendered as Fattal did
@@ -161,10 +162,17 @@ def haze_benchmark(mode: str = "quick") -> tuple[list[HazeSample], bool]:
     return cases + middlebury_cases(), False
 
 
+def _guide(I: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """The units' guidance: the hazy image in units of the airlight, ``I / A`` ``(3, H, W)``: Eq. (17)
+    divided by ``A`` reads ``I / A = t J / A + 1 - t``, free of the airlight's tint."""
+    return np.ascontiguousarray((I / np.maximum(A, 1e-3)).transpose(2, 0, 1))
+
+
 def make_dehaze_training_set(cfg, n: int, offset: int, device: torch.device):
     """``n`` training patches from the SOTS training scenes, rendered on the fly: random scene,
-    ``beta ~ U[0.5, 1.8]``, grey ``A ~ U[0.7, 1.0]``, 8 bits.  ``y`` = guidance ``t~`` (boundary
-    constraint with He's estimated ``A``), ``x`` = true ``t``, ``guide`` = hazy patch (RGB)."""
+    ``beta ~ U[0.5, 1.8]``, ``A = a (1 + delta_c)`` with ``a ~ U[0.7, 1.0]``, ``delta_c ~ U[-0.1, 0.1]``
+    (grey to slightly tinted), 8 bits.  ``y`` = guidance ``t~`` (boundary constraint with He's estimated
+    ``A``), ``x`` = true ``t``, ``guide`` = the hazy patch over the estimated ``A`` (:func:`_guide`)."""
     from padnet.training import TrainingSet
 
     rng = np.random.default_rng([cfg.seed, offset, 17])
@@ -183,15 +191,17 @@ def make_dehaze_training_set(cfg, n: int, offset: int, device: torch.device):
             d = _disparity_to_depth(np.nan_to_num(disp[::2, ::2], nan=0.0, posinf=0.0) * 2.0, 200.0)
         else:
             J, d, _ = sots_scene(int(rng.choice(SOTS_TRAIN)))
-        I, t = haze.render_haze(J, d, rng.uniform(0.5, 1.8), rng.uniform(0.7, 1.0))
+        A_true = rng.uniform(0.7, 1.0) * (1.0 + rng.uniform(-0.1, 0.1, size=3))  # grey to slightly tinted
+        I, t = haze.render_haze(J, d, rng.uniform(0.5, 1.8), np.clip(A_true, 0.0, 1.0))
         I = _quantise(I)
         A = haze.atmospheric_light(I)
         tt = haze.boundary_transmission(I, A)
+        g = _guide(I, A)
         for _ in range(per_render):
             r, c = rng.integers(0, I.shape[0] - P + 1), rng.integers(0, I.shape[1] - P + 1)
             ys.append(tt[r:r + P, c:c + P])
             xs.append(t[r:r + P, c:c + P])
-            gs.append(I[r:r + P, c:c + P].transpose(2, 0, 1))
+            gs.append(g[:, r:r + P, c:c + P])
     ys, xs, gs = ys[:n], xs[:n], gs[:n]
 
     def tensor(a):
@@ -227,7 +237,7 @@ def padnet_transmission(I: np.ndarray, A: np.ndarray, device: str = "auto", mode
     model = model or _model(str(dev))
     tt = haze.boundary_transmission(I, A)
     y = torch.from_numpy(tt.astype(np.float32))[None, None].to(dev)
-    guide = torch.from_numpy(np.ascontiguousarray(I.transpose(2, 0, 1), dtype=np.float32))[None].to(dev)
+    guide = torch.from_numpy(_guide(I, A).astype(np.float32))[None].to(dev)
     f = QuadraticFidelity.deblur(y, torch.ones((1, 1), dtype=torch.float32, device=dev))
     t, _ = padnet_inference(f, model.as_callables(guide=guide), model.config.padnet_config())
     return np.clip(t[0, 0].double().cpu().numpy(), 0.05, 1.0)

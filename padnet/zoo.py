@@ -17,8 +17,9 @@ stages (the optional last step of the learning framework) adjust all stages toge
 
 Dehazing (Table 3): ``dehaze`` is the implicit PADNet on the transmission, ``f(t) = 1/2 ||t - t~||^2``
 with Meng et al.'s boundary-constraint guidance, 17-layer units (width 16) that also read the hazy RGB
-image, one unit per stage and 3 stages (rho = 1, 3, 9): about 1.5 s for a 620x460 image on one core.
-Trained on SOTS-indoor scenes 1400-1434 rendered on the fly (random beta and A).
+image over the estimated airlight, one unit per stage and 3 stages (rho = 1, 3, 9): about 2.5 s for a
+620x460 image on one core.  Trained on SOTS-indoor scenes 1400-1434 rendered on the fly (random beta,
+grey to slightly tinted A).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from padnet.deconv import deblur
 from padnet.metrics import levin_protocol, sun_protocol
 
 __all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "run_deblur_methods", "summarise", "write_csv",
-           "levin_samples"]
+           "levin_samples", "map_tasks"]
 
 #: Fixed quick subset of Levin's set: every kernel once, every image twice.
 LEVIN_QUICK = ["im05_flit01", "im06_flit02", "im07_flit03", "im08_flit04",
@@ -85,6 +85,30 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
             bar.update()
     bar.close()
     return rows
+
+
+def map_tasks(fn, tasks: list, jobs: int = 1, desc: str = "", progress: bool = True) -> list:
+    """``[fn(t) for t in tasks]`` with a progress bar, in ``jobs`` worker processes when ``jobs > 1``.
+
+    Results come back in task order, so the output does not depend on ``jobs``; ``fn`` must be a
+    module-level function (it is pickled for the workers).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    results = []
+    with tqdm(total=len(tasks), desc=desc, disable=not progress) as bar:
+        if jobs <= 1:
+            for task in tasks:
+                results.append(fn(task))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                for res in pool.map(fn, tasks):
+                    results.append(res)
+                    bar.update()
+    return results
 
 
 def summarise(rows: list[dict], by: tuple[str, ...] = ("method", "dataset")) -> list[dict]:

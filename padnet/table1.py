@@ -147,9 +147,7 @@ def table1(mode: str = "quick", out: str | Path | None = None, device: str = "au
         "embedded": bool}``; with ``out`` the three CSVs ``table1.csv``, ``table1_per_image.csv`` and
         ``fig1_traces.csv`` are written there.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tqdm import tqdm
+    from padnet.experiments import map_tasks
 
     dev = resolve_device(device)
     samples, embedded = levin_samples(mode)
@@ -159,18 +157,7 @@ def table1(mode: str = "quick", out: str | Path | None = None, device: str = "au
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     tasks = [(s, method, prior, str(dev), s.name == trace_image or (embedded and s is samples[0]),
               1 if jobs > 1 else 0) for s in samples for method, prior in runs]
-    with tqdm(total=len(tasks), desc="table 1", disable=not progress) as bar:
-        if jobs == 1:
-            results = []
-            for task in tasks:
-                results.append(_run_one(task))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                results = []
-                for res in pool.map(_run_one, tasks):
-                    results.append(res)
-                    bar.update()
+    results = map_tasks(_run_one, tasks, jobs, desc="table 1", progress=progress)
     per_image = [row for row, _ in results]
     traces = [t for _, rows in results for t in rows]
     summary = []

@@ -86,12 +86,9 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
     Returns:
         ``{"summary": rows, "per_image": rows, "embedded": bool}``.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tqdm import tqdm
-
     from padnet import data
     from padnet.checks import resolve_device
+    from padnet.experiments import map_tasks
 
     if mode not in ("quick", "full"):
         raise ValueError(f"mode must be 'quick' or 'full', got {mode!r}")
@@ -108,18 +105,8 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     tasks = [(s, [m for m in METHODS if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
               str(dev), 1 if jobs > 1 else 0) for s in samples]
-    rows: list[dict] = []
     t0 = time.perf_counter()
-    with tqdm(total=len(tasks), desc=f"Table 2 ({mode})", disable=not progress) as bar:
-        if jobs == 1:
-            for t in tasks:
-                rows += _run_one(t)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for r in pool.map(_run_one, tasks):  # in task order: output independent of jobs
-                    rows += r
-                    bar.update()
+    rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]
     order = {m.label: i for i, m in enumerate(METHODS)}
     summary = sorted(summarise(rows, by=("method", "dataset")), key=lambda r: (r["dataset"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "embedded": embedded, "wall_seconds": time.perf_counter() - t0}

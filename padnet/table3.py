@@ -64,29 +64,16 @@ def table3(mode: str = "quick", out: str | Path | None = None, device: str = "au
     ``table3_per_image.csv`` into ``out`` when given.  ``jobs`` worker processes of one thread each
     (results do not depend on it; timings do, so compare seconds only within one run).
     """
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tqdm import tqdm
-
     from padnet.checks import resolve_device
+    from padnet.experiments import map_tasks
 
     samples, embedded = haze_benchmark(mode)
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     methods = list(METHODS)
     tasks = [(s, methods, str(dev), 1 if jobs > 1 else 0) for s in samples]
-    rows: list[dict] = []
     t0 = time.perf_counter()
-    with tqdm(total=len(tasks), desc=f"Table 3 ({mode})", disable=not progress) as bar:
-        if jobs == 1:
-            for t in tasks:
-                rows += _run_one(t)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for r in pool.map(_run_one, tasks):
-                    rows += r
-                    bar.update()
+    rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"Table 3 ({mode})", progress) for r in rs]
     summary = summarise(rows, by=("method", "dataset"))
     for r in summary:
         r["t_rmse"] = float(np.mean([q["t_rmse"] for q in rows if q["method"] == r["method"]

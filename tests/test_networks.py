@@ -59,3 +59,21 @@ def test_conv_units_follow_the_paper_layout():
         make_unit("mlp")
     with pytest.raises(ValueError):
         ConvUnit(depth=2)
+
+
+def test_guided_units_read_the_guide_but_propagate_only_v():
+    torch.manual_seed(0)
+    units = [ConvUnit(channels=1, width=4, depth=3, guide_channels=3) for _ in range(2)]
+    for u in units:
+        torch.nn.init.normal_(u.body[-1].weight, std=0.1)
+        u.eval()
+    net = ResidualPropagation(units)
+    v0, guide = torch.rand(2, 1, 8, 9), torch.rand(2, 3, 8, 9)
+    with torch.no_grad():
+        out = net(v0, 0.5, guide=guide)
+        v = v0
+        for u in units:  # Eq. (6) by hand, the guide concatenated to every unit's input
+            v = v - 0.5 * u(torch.cat([v, guide], dim=1))
+    assert out.shape == v0.shape and torch.allclose(out, v)
+    with pytest.raises(RuntimeError):  # a guided unit without its guide is a shape error, not silent
+        net(v0, 0.5)

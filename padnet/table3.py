@@ -18,7 +18,7 @@ from padnet.dehaze import METHODS, HazeSample, dehaze, haze_benchmark
 from padnet.experiments import summarise, write_csv
 from padnet.metrics import psnr, ssim
 
-__all__ = ["LABELS", "run_dehaze_methods", "table3", "side_by_side"]
+__all__ = ["LABELS", "run_dehaze_methods", "score_dehazed", "table3", "side_by_side"]
 
 #: Table labels of the rerun methods, in the paper's column names.
 LABELS = {"dcp": "He et al.", "bccr": "Meng et al.", "nonlocal": "Berman et al.", "padnet": "Ours"}
@@ -37,14 +37,18 @@ def run_dehaze_methods(samples: list[HazeSample], methods: list[str] | None = No
             for m in methods:
                 t0 = time.perf_counter()
                 J, t, _ = dehaze(s.hazy, method=m, device=device)
-                seconds = time.perf_counter() - t0
-                err = (t - s.t)[s.mask]
-                rows.append({"method": LABELS[m], "dataset": s.dataset, "image": s.name, "psnr": psnr(J, s.clean),
-                             "ssim": ssim(J, s.clean), "t_rmse": float(np.sqrt(np.mean(err ** 2))),
-                             "seconds": seconds, "height": s.hazy.shape[0], "width": s.hazy.shape[1],
-                             "embedded": s.embedded})
+                rows.append(score_dehazed(s, m, J, t, time.perf_counter() - t0))
                 bar.update()
     return rows
+
+
+def score_dehazed(s: HazeSample, method: str, J: np.ndarray, t: np.ndarray, seconds: float) -> dict:
+    """One row of Table 3: PSNR / SSIM of ``J`` against the clean image, RMS transmission error on the
+    reliable pixels, and the seconds the method took."""
+    err = (t - s.t)[s.mask]
+    return {"method": LABELS[method], "dataset": s.dataset, "image": s.name, "psnr": psnr(J, s.clean),
+            "ssim": ssim(J, s.clean), "t_rmse": float(np.sqrt(np.mean(err ** 2))), "seconds": seconds,
+            "height": s.hazy.shape[0], "width": s.hazy.shape[1], "embedded": s.embedded}
 
 
 def _run_one(task):

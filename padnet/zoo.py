@@ -12,7 +12,7 @@ filters), 2 units per stage and 6 stages are set by the CPU budget: one 7-layer 
 0.6 s on a 1 MP image on 2 cores, so 12 units keep a 1 MP deblur under 10 s (width 24 would double it).
 Its schedule (rho_0 = 3e-3, gamma = 2.5, mu = 1e-3) makes the first u-step a lightly regularised inverse
 filter and the last one (rho = 0.29) a small correction, like the noise levels of a plug-and-play
-denoiser schedule for 1% noise.  After Alg. 2, 400 steps of joint fine-tuning through the unrolled
+denoiser schedule for 1% noise.  After Alg. 2, 1200 steps of joint fine-tuning through the unrolled
 stages (the optional last step of the learning framework) adjust all stages together.
 
 Dehazing (Table 3): ``dehaze`` is the implicit PADNet on the transmission, ``f(t) = 1/2 ||t - t~||^2``
@@ -59,8 +59,8 @@ _IMAGE = dict(
     patch=64,
     loss="v",
     seed=0,
-    finetune_steps=400,
-    finetune_lr=2e-4,
+    finetune_steps=1200,
+    finetune_lr=3e-4,
 )
 
 _DEHAZE = dict(

@@ -51,7 +51,9 @@ def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], e
             datasets: list[str], keys: tuple[str, ...], values: tuple[str, ...], n: int) -> int:
     """Full run: write provenance.json.  Quick run: compare the per-image rows with the cache."""
     if not quick:
-        prov = provenance(f"padnet reproduce {table} --out {out}", wall, datasets, device,
+        from padnet.checks import resolve_device
+
+        prov = provenance(f"padnet reproduce {table} --out {out}", wall, datasets, f"{resolve_device(device)}",
                           {"mode": "full", "images": n, "embedded": embedded})
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         return 0

@@ -9,9 +9,9 @@ Inputs:
 
 * ``levin09``: the 32 real captures (quick: :data:`padnet.experiments.LEVIN_QUICK`, 8).
 * ``sun2013-official``: the official blurred files of Sun et al. (image ``i`` with kernel
-  ``(i - 1) % 8 + 1``): images 1-40 in full mode (5 per kernel; the other 40 are left out for CPU time,
-  ~1 min per image for all methods on one core), 1-8 in quick mode (one per kernel).  This is the Sun
-  row of the cached run.
+  ``(i - 1) % 8 + 1``): images 1-16 in full mode (2 per kernel; the other 64 are left out for CPU time,
+  about 2.5 min per image for all methods on one core of a busy 2-core machine), 1-8 in quick mode (one
+  per kernel).  This is the Sun row of the cached run.
 * ``sun2013``: our synthesis of all 640 inputs (``sun="all"``), statistically indistinguishable from the
   official files (``padnet.data.sun2013_official_residual``).  Not cached: about 5 h on 2 cores.
 
@@ -39,12 +39,12 @@ SUN_ONLY_SKIP = {"BM3D-DEB"}
 
 
 def sun_samples(which: str, quick: bool) -> list[DeblurSample]:
-    """Sun inputs: ``"official"`` (files 1-40; quick: 1-8) or ``"all"`` (640 synthesised; quick: 8)."""
+    """Sun inputs: ``"official"`` (files 1-16; quick: 1-8) or ``"all"`` (640 synthesised; quick: 8)."""
     from padnet import data
 
     if which == "official":
         out = []
-        for i in (range(1, 9) if quick else range(1, 41)):
+        for i in (range(1, 9) if quick else range(1, 17)):
             y, j = data.sun2013_official(i)
             g = data.sun2013_sharp(i)
             k = data.levin_kernels()[j - 1]
@@ -76,7 +76,7 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
     """Run Table 2.
 
     Args:
-        mode: ``quick`` (8 Levin + 8 Sun inputs) or ``full`` (32 + 40, or 32 + 640 with ``sun="all"``).
+        mode: ``quick`` (8 Levin + 8 Sun inputs) or ``full`` (32 + 16, or 32 + 640 with ``sun="all"``).
         out: folder for ``table2.csv`` (``method,dataset,psnr,ssim,seconds``, plus ``n`` and ``embedded``)
             and ``table2_per_image.csv``; nothing written when ``None``.
         device: ``auto``, ``cpu`` or ``cuda``.

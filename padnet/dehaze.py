@@ -130,14 +130,19 @@ def middlebury_cases(scenes: list[str] | None = None) -> list[HazeSample]:
     return out
 
 
-def embedded_haze_cases() -> list[HazeSample]:
-    """scikit-image's ``stereo_motorcycle`` rendered like the Middlebury scenes (no benchmark data)."""
+def _motorcycle() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-image's ``stereo_motorcycle`` left view (half resolution, [0, 1]) and its disparity (0 = unknown)."""
     from skimage.data import stereo_motorcycle
 
     left, _, disp = stereo_motorcycle()
     J = left[::2, ::2, :3].astype(np.float64) / 255.0
     d = np.nan_to_num(disp[::2, ::2], nan=0.0, posinf=0.0)
-    d = np.where(d > 0, d / 2.0 * 4.0, 0.0)  # half resolution; scaled to Middlebury-like values
+    return J, np.where(d > 0, d * 2.0, 0.0)  # Middlebury-like full-size disparity values
+
+
+def embedded_haze_cases() -> list[HazeSample]:
+    """``stereo_motorcycle`` rendered like the Middlebury scenes (no benchmark data)."""
+    J, d = _motorcycle()
     return _render_stereo("motorcycle", "embedded", J, d, True)
 
 
@@ -184,11 +189,8 @@ def make_dehaze_training_set(cfg, n: int, offset: int, device: torch.device):
     per_render = 4
     while len(xs) < n:
         if embedded:
-            from skimage.data import stereo_motorcycle
-
-            left, _, disp = stereo_motorcycle()
-            J = left[::2, ::2, :3].astype(np.float64) / 255.0
-            d = _disparity_to_depth(np.nan_to_num(disp[::2, ::2], nan=0.0, posinf=0.0) * 2.0, 200.0)
+            J, disp = _motorcycle()
+            d = _disparity_to_depth(disp, MIDDLEBURY_RENDER["dmin"])
         else:
             J, d, _ = sots_scene(int(rng.choice(SOTS_TRAIN)))
         A_true = rng.uniform(0.7, 1.0) * (1.0 + rng.uniform(-0.1, 0.1, size=3))  # grey to slightly tinted

@@ -103,7 +103,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _cmd_train(args) -> int:
     from padnet.checks import resolve_device
     from padnet.training import MODEL_DIR, save_model, train
-    from padnet.zoo import MODEL_ALIASES, MODEL_CONFIGS, named_config
+    from padnet.zoo import BASELINE_MODELS, MODEL_ALIASES, MODEL_CONFIGS, named_config
 
     if args.list or not args.name:
         for name, cfg in MODEL_CONFIGS.items():
@@ -111,7 +111,11 @@ def _cmd_train(args) -> int:
             print(f"{name:20s} {cfg.domain} domain, {kind}, {cfg.unit} units")
         for alias, name in MODEL_ALIASES.items():
             print(f"{alias:20s} = {name}")
+        for name, what in BASELINE_MODELS.items():
+            print(f"{name:20s} {what}")
         return 0
+    if args.name in BASELINE_MODELS:
+        return _train_baseline(args)
     cfg = named_config(args.name)
     dev = resolve_device(args.device)
     ckpt_dir = Path(args.checkpoint_dir)
@@ -128,6 +132,28 @@ def _cmd_train(args) -> int:
     path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds
     print(f"wrote {path} and {path.with_suffix('.json')} ({wall:.0f} s of training)")
+    return 0
+
+
+def _train_baseline(args) -> int:
+    import torch
+
+    from padnet import data
+    from padnet.checks import resolve_device
+    from padnet.experiments import provenance
+    from padnet.training import MODEL_DIR
+
+    dev = resolve_device(args.device)
+    out_dir = Path(args.out_dir) if args.out_dir else MODEL_DIR
+    if args.name == "csf":
+        from padnet.csf import CSF_CONFIG, save_csf, train_csf
+
+        model, log = train_csf(CSF_CONFIG, device=str(dev))
+        prov = provenance(f"padnet train csf --device {args.device}", log["wall_seconds"], ["train400"],
+                          f"{dev} ({torch.get_num_threads()} threads)",
+                          {"embedded_fallback": not data.available("train400")})
+        path = save_csf(model, log, prov, out_dir)
+        print(f"wrote {path} and {path.with_suffix('.json')} ({log['wall_seconds']:.0f} s of training)")
     return 0
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from padnet.table1 import LAM
 from padnet.training import TrainConfig
 
-__all__ = ["MODEL_CONFIGS", "MODEL_ALIASES", "named_config"]
+__all__ = ["MODEL_CONFIGS", "MODEL_ALIASES", "BASELINE_MODELS", "named_config"]
 
 _GRAD = dict(
     domain="gradient",
@@ -90,6 +90,11 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     "dehaze": TrainConfig(name="dehaze", p=None, **_DEHAZE),
 }
 
+#: Trained state of baselines (not PADNets), also made by ``padnet train NAME``.
+BASELINE_MODELS: dict[str, str] = {
+    "csf": "baseline: Cascade of Shrinkage Fields, 5 stages of 24 filters 5x5 (padnet.csf)",
+}
+
 #: Other names of models above (``padnet train ALIAS`` trains the model it stands for).
 MODEL_ALIASES: dict[str, str] = {"deconv-explicit": "grad-epadnet-l0.8"}
 
@@ -100,5 +105,5 @@ def named_config(name: str) -> TrainConfig:
 
     name = MODEL_ALIASES.get(name, name)
     if name not in MODEL_CONFIGS:
-        raise InputError(f"unknown model {name!r}; known: {', '.join([*MODEL_CONFIGS, *MODEL_ALIASES])}")
+        raise InputError(f"unknown model {name!r}; known: {', '.join([*MODEL_CONFIGS, *MODEL_ALIASES, *BASELINE_MODELS])}")
     return MODEL_CONFIGS[name]

@@ -153,7 +153,15 @@ def _train_baseline(args) -> int:
                           f"{dev} ({torch.get_num_threads()} threads)",
                           {"embedded_fallback": not data.available("train400")})
         path = save_csf(model, log, prov, out_dir)
-        print(f"wrote {path} and {path.with_suffix('.json')} ({log['wall_seconds']:.0f} s of training)")
+    else:  # epll-gmm
+        from padnet.epll import GMM_CONFIG, fit_gmm, save_gmm
+
+        gmm, log = fit_gmm(GMM_CONFIG)
+        prov = provenance(f"padnet train epll-gmm", log["wall_seconds"], ["train400"],
+                          f"cpu ({torch.get_num_threads()} threads)",
+                          {"embedded_fallback": not data.available("train400")})
+        path = save_gmm(gmm, GMM_CONFIG, log, prov, out_dir)
+    print(f"wrote {path} and {path.with_suffix('.json')} ({log['wall_seconds']:.0f} s of training)")
     return 0
 
 

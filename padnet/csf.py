@@ -171,7 +171,7 @@ def train_csf(config: CSFConfig = CSF_CONFIG, device: str = "cpu", progress: boo
             s.requires_grad_(False)
         loss = fit(stage.parameters(), config.steps_per_stage, config.lr, t + 1)
         entry = {"stage": t + 1, "train_mse": loss, "val_psnr": val_psnr(t + 1),
-                 "lam": float(stage.log_lam.exp()), "seconds": time.perf_counter() - t0}
+                 "lam": float(stage.log_lam.detach().exp()), "seconds": time.perf_counter() - t0}
         log["stages"].append(entry)
         if progress:
             print(f"csf stage {t + 1}/{config.stages}: val PSNR {entry['val_psnr']:.2f} dB, "

@@ -14,6 +14,8 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
   ``deconv-implicit``).
 * ``bm3d``: BM3D deblurring from the ``bm3d`` package (regularised inverse + BM3D, Makinen et al.);
   labelled BM3D-DEB in the tables: it is *not* IDD-BM3D.  ``lam`` is the noise standard deviation.
+* ``epll``: EPLL (:mod:`padnet.epll`) with a 64-component patch mixture fitted to Train400
+  (``padnet/models/epll-gmm.pt``); ``lam`` is the noise standard deviation.
 * ``csf``: our Cascade of Shrinkage Fields (:mod:`padnet.csf`), retrained on Train400 (``padnet/models/csf.pt``).
 """
 
@@ -27,6 +29,7 @@ import torch
 
 from padnet.checks import InputError, check_image, check_kernel, resolve_device
 from padnet.csf import csf_deblur
+from padnet.epll import epll_deblur
 from padnet.energy import LpEnergy, QuadraticFidelity, image_from_gradients
 from padnet.operators import crop_padding, pad_for_deconvolution
 from padnet.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
@@ -57,6 +60,7 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, fidelity only"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
     "csf": MethodDefaults(None, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400"),
+    "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
 LEARNED_MODELS = {"epadnet": "grad-epadnet-l0.8", "ipadnet": "deconv-implicit"}
@@ -123,7 +127,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         raise InputError(f"lam must be positive, got {lam}")
     if p is not None and not 0.0 <= p <= 1.0:
         raise InputError(f"p must lie in [0, 1], got {p}")
-    if method in LEARNED_MODELS or method == "csf":
+    if method in LEARNED_MODELS or method in ("csf", "epll"):
         dtype = torch.float32  # the networks were trained in float32
     yt = x_in.to(device=dev, dtype=dtype)
     kt = k.to(device=dev, dtype=dtype)
@@ -136,6 +140,8 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         x = _bm3d_deb(yt, kt, sigma=lam)
     elif method == "csf":
         x = csf_deblur(yt, kt)
+    elif method == "epll":
+        x = epll_deblur(yt, kt, sigma=lam)
     elif method == "wiener":
         x = wiener_deconv(yt, kt, nsr=lam)
     elif method == "tv":

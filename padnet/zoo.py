@@ -93,6 +93,7 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
 #: Trained state of baselines (not PADNets), also made by ``padnet train NAME``.
 BASELINE_MODELS: dict[str, str] = {
     "csf": "baseline: Cascade of Shrinkage Fields, 5 stages of 24 filters 5x5 (padnet.csf)",
+    "epll-gmm": "baseline: EPLL patch prior, 64-component GMM on 8x8 Train400 patches (padnet.epll)",
 }
 
 #: Other names of models above (``padnet train ALIAS`` trains the model it stands for).

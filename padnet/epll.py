@@ -37,9 +37,9 @@ class GMMConfig:
     name: str = "epll-gmm"
     patch: int = 8
     n_components: int = 64
-    patches_per_image: int = 500
-    max_iter: int = 100
-    tol: float = 1e-4
+    patches_per_image: int = 250
+    max_iter: int = 60
+    tol: float = 1e-3
     reg_covar: float = 1e-6
     seed: int = 0
 

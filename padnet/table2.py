@@ -51,12 +51,12 @@ SUN_ONLY_SKIP = {"BM3D-DEB"}
 
 
 def sun_samples(which: str, quick: bool) -> list[DeblurSample]:
-    """Sun inputs: ``"official"`` (files 1-16; quick: 1-8) or ``"all"`` (640 synthesised; quick: 8)."""
+    """Sun inputs: ``"official"`` (all 80 files; quick: 1-8) or ``"all"`` (640 synthesised; quick: 8)."""
     from padnet import data
 
     if which == "official":
         out = []
-        for i in (range(1, 9) if quick else range(1, 17)):
+        for i in (range(1, 9) if quick else range(1, 81)):
             y, j = data.sun2013_official(i)
             g = data.sun2013_sharp(i)
             k = data.levin_kernels()[j - 1]

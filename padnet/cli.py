@@ -91,7 +91,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="table1 (Table 1 / Fig. 1), table2 (Table 2, Levin + Sun), table3 (dehazing, SOTS + "
                         "Middlebury) or baselines (classical rows of Table 2 on Levin, both border treatments)")
     r.add_argument("--sun", default="official", choices=["official", "all"],
-                   help="table2: Sun's official inputs 1-16 (default, cached) or all 640 synthesised (~5 h on 2 cores)")
+                   help="table2: Sun's 80 official inputs (default, cached) or all 640 synthesised")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])

@@ -5,12 +5,18 @@ Prior: a zero-DC Gaussian mixture over 8x8 patches (:func:`fit_gmm`: ``n_compone
 components fitted by EM to patches of Train400 with their mean removed; the committed mixture has 64
 components, 64 x (64 x 64 + 64 + 1) = 266,304 numbers, Zoran and Weiss used 200 fitted to BSDS).
 Deblurring (:func:`epll_deconv`), Zoran and Weiss's half-quadratic splitting with
-``lambda = P^2 / sigma^2`` and ``beta = (1, 4, 8, 16, 32, 64) / sigma^2``::
+``lambda = P^2 / sigma^2`` and an increasing ``beta`` (:data:`BETAS`, in units of ``1 / sigma^2``)::
 
     z_i = approximate MAP of patch i of x under the mixture, noise variance 1 / beta   (most likely component,
           then its Wiener filter; the patch mean is kept)
     x   = argmin lambda/2 ||k*x - y||^2 + beta/2 sum_i ||P_i x - z_i||^2            (FFT, all overlapping
           patches on the periodic grid, so sum_i P_i^T P_i = P^2 I)
+
+Schedule and start, chosen on 6 Train400 images blurred by generated motion kernels with 1% noise
+(never Levin or Sun): Zoran and Weiss's denoising choice, start at ``y`` with ``beta = (1, 4, ..., 64)
+/ sigma^2``, gives 28.5 dB there (a blurred start needs a weak prior first); starting from the Wiener
+estimate with ``beta = (1/256, 1/64, 1/16, 1/4, 1, 4) / sigma^2`` gives 33.9 dB (HL: 32.6 dB, same
+cases), and finer schedules add nothing for twice the time.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import torch.nn.functional as F
 
 from padnet.checks import InputError
 from padnet.operators import psf2otf
+from padnet.solvers import wiener_deconv
 
-__all__ = ["GMMConfig", "GMM", "fit_gmm", "save_gmm", "load_gmm", "epll_deconv", "epll_deblur", "GMM_CONFIG"]
+__all__ = ["BETAS", "INIT_NSR", "GMMConfig", "GMM", "fit_gmm", "save_gmm", "load_gmm", "epll_deconv", "epll_deblur", "GMM_CONFIG"]
 
 
 @dataclass
@@ -172,14 +179,21 @@ def _map_patches(v: torch.Tensor, gmm: GMM, beta: float, eig: tuple[torch.Tensor
     return out
 
 
+#: The beta schedule in units of 1 / sigma^2 (module docstring: chosen on Train400, not on a test set).
+BETAS = (1 / 256, 1 / 64, 1 / 16, 1 / 4, 1, 4)
+#: Noise-to-signal ratio of the Wiener estimate EPLL starts from (the tuned Wiener default).
+INIT_NSR = 3e-2
+
+
 def epll_deconv(y: torch.Tensor, kernel: torch.Tensor, gmm: GMM, sigma: float = 0.01,
-                betas: tuple[float, ...] = (1, 4, 8, 16, 32, 64)) -> torch.Tensor:
+                betas: tuple[float, ...] = BETAS, x0: torch.Tensor | None = None) -> torch.Tensor:
     """EPLL half-quadratic splitting (module docstring) on one periodic image.
 
     Args:
         y: ``(1, 1, H, W)`` blurred image; kernel: ``(1, 1, h, w)`` PSF summing to 1.
         gmm: the patch prior; sigma: noise standard deviation (images in [0, 1]).
         betas: the schedule, in units of ``1 / sigma^2``.
+        x0: starting image (default: Wiener deconvolution with ``INIT_NSR``).
 
     Returns:
         ``(1, 1, H, W)`` in ``y``'s dtype.
@@ -193,7 +207,7 @@ def epll_deconv(y: torch.Tensor, kernel: torch.Tensor, gmm: GMM, sigma: float = 
     KtY = torch.conj(otf) * torch.fft.fft2(y)
     KtK = otf.abs() ** 2
     lam = 1.0 / sigma**2  # P^2 / sigma^2 divided through by P^2
-    x = y.clone()
+    x = (wiener_deconv(y, kernel.to(y.dtype), nsr=INIT_NSR) if x0 is None else x0).clone()
     for b in betas:
         beta = b / sigma**2
         z = _map_patches(_patches(x, P), g, beta, eig)

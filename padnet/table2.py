@@ -1,21 +1,21 @@
 """Table 2: non-blind deconvolution on Levin's and Sun's benchmarks, every rerun method scored by the
 benchmark's own protocol (Levin: 15 px crop + sub-pixel shift search; Sun: 50 px border).
 
-Rows rerun by our code (all with the same boundary handling, ``boundary="taper"``):
-TV, HL, Wiener, BM3D-DEB (Levin only, see below), Ours (E) (explicit PADNet, Eq. 15-16) and Ours (I)
-(implicit PADNet).  EPLL, IDD-BM3D, MLP and CSF are shown with the paper's *reported* numbers only.
+Rows rerun by our code (all with the same boundary handling, ``boundary="taper"``): TV, HL, Wiener,
+BM3D-DEB and EPLL (Levin only, see below), CSF (our reimplementation, retrained on Train400), Ours (E)
+(explicit PADNet, Eq. 15-16) and Ours (I) (implicit PADNet).  IDD-BM3D and MLP are shown with the
+paper's *reported* numbers only.  :data:`SOURCES` says how each rerun row relates to the paper's.
 
 Inputs:
 
 * ``levin09``: the 32 real captures (quick: :data:`padnet.experiments.LEVIN_QUICK`, 8).
-* ``sun2013-official``: the official blurred files of Sun et al. (image ``i`` with kernel
-  ``(i - 1) % 8 + 1``): images 1-16 in full mode (2 per kernel; the other 64 are left out for CPU time,
-  about 2.5 min per image for all methods on one core of a busy 2-core machine), 1-8 in quick mode (one
-  per kernel).  This is the Sun row of the cached run.
+* ``sun2013-official``: the 80 official blurred files of Sun et al. (image ``i`` with kernel
+  ``(i - 1) % 8 + 1``, 10 per kernel); quick mode: images 1-8 (one per kernel).  This is the Sun row of
+  the cached run.
 * ``sun2013``: our synthesis of all 640 inputs (``sun="all"``), statistically indistinguishable from the
-  official files (``padnet.data.sun2013_official_residual``).  Not cached: about 5 h on 2 cores.
+  official files (``padnet.data.sun2013_official_residual``).  Not cached (CPU time; see the book).
 
-BM3D-DEB costs ~45 s per Sun image on one core (8 h for 640), so it is run on Levin only.
+BM3D-DEB (~45 s per Sun image on one core) and EPLL (~1 min) are run on Levin only.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ SOURCES = {
     "Ours (I)": "rerun: committed model",
 }
 #: Methods not run on Sun's megapixel inputs (CPU time, see the module docstring).
-SUN_ONLY_SKIP = {"BM3D-DEB"}
+SUN_ONLY_SKIP = {"BM3D-DEB", "EPLL"}
 
 
 def sun_samples(which: str, quick: bool) -> list[DeblurSample]:
@@ -151,12 +151,12 @@ def side_by_side(summary: list[dict]) -> list[dict]:
                     "psnr": r["psnr"], "ssim": r["ssim"], "seconds": r["seconds"],
                     "paper_psnr": p.get("psnr", np.nan), "paper_ssim": p.get("ssim", np.nan),
                     "diff_psnr": r["psnr"] - p.get("psnr", np.nan)})
-    ours = {r["method"] for r in summary}
+    ours = {(r["method"], r["dataset"]) for r in summary}
     datasets = list(dict.fromkeys(r["dataset"] for r in summary))
     for ds in datasets:
         key = "sun2013" if ds.startswith("sun2013") else ds
         for p in TABLE2:
-            if p["dataset"] == key and p["method"] not in ours:
+            if p["dataset"] == key and (p["method"], ds) not in ours:
                 out.append({"method": p["method"], "dataset": ds, "n": np.nan, "source": "reported only",
                             "psnr": np.nan, "ssim": np.nan, "seconds": np.nan, "paper_psnr": p["psnr"],
                             "paper_ssim": p["ssim"], "diff_psnr": np.nan})

@@ -42,7 +42,7 @@ def run(argv, capsys):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("method", ["hl", "tv", "wiener", "admm", "hqs", "bm3d", "epadnet", "ipadnet"])
+@pytest.mark.parametrize("method", ["hl", "tv", "wiener", "admm", "hqs", "bm3d", "epll", "csf", "epadnet", "ipadnet"])
 def test_deblur_improves_the_image(case, capsys, method):
     d, x, y = case
     code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "out.npy"),

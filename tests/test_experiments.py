@@ -124,7 +124,7 @@ def test_cached_table2_has_provenance_and_the_issue_columns():
     rows = read_csv(folder / "table2.csv")
     assert list(rows[0])[:5] == ["method", "dataset", "psnr", "ssim", "seconds"]
     assert {r["dataset"] for r in rows} == {"levin09", "sun2013-official"}
-    assert {"Ours (E)", "Ours (I)", "TV", "HL"} <= {r["method"] for r in rows}
+    assert {"Ours (E)", "Ours (I)", "TV", "HL", "EPLL", "CSF"} <= {r["method"] for r in rows}
     prov = json.loads((folder / "provenance.json").read_text())
     assert not prov["embedded"] and prov["commit"] != "unknown" and prov["uncommitted_changes"] is False
     per_image = read_csv(folder / "table2_per_image.csv")
@@ -134,7 +134,7 @@ def test_cached_table2_has_provenance_and_the_issue_columns():
 
 
 def test_recompute_part_of_the_cached_table2():
-    """Deblur one Levin capture with both PADNets and HL and score it: the cached rows must match."""
+    """Deblur one Levin capture with both PADNets, HL, EPLL and CSF and score it: the cached rows must match."""
     import os
 
     if not os.environ.get("PADNET_DATA"):
@@ -143,7 +143,7 @@ def test_recompute_part_of_the_cached_table2():
     from padnet.experiments import run_deblur_methods
     from padnet.table2 import METHODS
 
-    specs = [m for m in METHODS if m.label in ("HL", "Ours (E)", "Ours (I)")]
+    specs = [m for m in METHODS if m.label in ("HL", "EPLL", "CSF", "Ours (E)", "Ours (I)")]
     rows = run_deblur_methods(data.levin09(["im06_flit02.mat"]), specs, device="cpu", progress=False)
     cached = read_csv(REPO / "data" / "results" / "table2" / "table2_per_image.csv")
     assert compare_with_cache(rows, cached, ("method", "image"), ("psnr", "ssim"), rtol=1e-3) == []

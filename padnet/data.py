@@ -260,7 +260,7 @@ class DeblurSample:
         blurred: ``(H, W)`` float64 in [0, 1].
         sharp: ``(H, W)`` float64 ground truth.
         kernel: ``(h, w)`` convolution PSF (``y = k * x``), non-negative, sum 1.
-        dataset: ``levin09``, ``sun2013`` or ``embedded``.
+        dataset: ``levin09``, ``sun2013`` (our synthesis), ``sun2013-official`` or ``embedded``.
         kernel_id: 1-based index of the kernel in its set.
         embedded: True for the embedded default set.
     """

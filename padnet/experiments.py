@@ -18,7 +18,7 @@ from padnet.data import DeblurSample, deblur_benchmark, levin09
 from padnet.deconv import deblur
 from padnet.metrics import levin_protocol, sun_protocol
 
-__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "run_deblur_methods", "summarise", "write_csv",
+__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "summarise", "write_csv",
            "levin_samples", "map_tasks"]
 
 #: Fixed quick subset of Levin's set: every kernel once, every image twice.
@@ -58,6 +58,12 @@ def levin_samples(mode: str = "quick") -> tuple[list[DeblurSample], bool]:
     return samples, False
 
 
+def protocol_for(dataset: str):
+    """The benchmark's own scoring: Sun's (50 px border) for ``sun2013`` and ``sun2013-official``,
+    Levin's (15 px crop, +-5 px sub-pixel alignment) otherwise."""
+    return sun_protocol if dataset.startswith("sun2013") else levin_protocol
+
+
 def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec], device: str = "auto",
                        progress: bool = True) -> list[dict]:
     """Deblur every sample with every spec and score it with its benchmark's protocol.
@@ -72,7 +78,7 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
     rows = []
     bar = tqdm(total=len(samples) * len(specs), disable=not progress, desc="deblurring", leave=False)
     for s in samples:
-        score = sun_protocol if s.dataset == "sun2013" else levin_protocol
+        score = protocol_for(s.dataset)
         for spec in specs:
             t0 = time.perf_counter()
             x = deblur(s.blurred, s.kernel, method=spec.method, lam=spec.lam, p=spec.p, boundary=spec.boundary,

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-METHODS = ["wiener", "hl", "tv", "bm3d", "epadnet", "ipadnet"]
+METHODS = ["wiener", "hl", "tv", "bm3d", "epll", "csf", "epadnet", "ipadnet"]
 SIZES = [255, 1024]
 
 
@@ -46,7 +46,7 @@ def run_case(method: str, size: int, device: str, repeats: int, threads: int) ->
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     times = []
-    for _ in range(repeats if method != "bm3d" or size < 1000 else 1):
+    for _ in range(repeats if method not in ("bm3d", "epll") or size < 1000 else 1):
         t0 = time.perf_counter()
         deblur(y, k, method=method, device=device)
         sync()

@@ -132,7 +132,7 @@ def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str) -> int:
         ours = (f"{r['n']:4d} {r['psnr']:6.2f} {r['ssim']:6.3f} {r['seconds']:7.2f}" if r["source"] != "reported only"
                 else f"{'-':>4s} {'-':>6s} {'-':>6s} {'-':>7s}")
         print(f"{r['method']:10s} {r['dataset']:17s} {ours}   {r['paper_psnr']:6.2f} / {r['paper_ssim']:.2f}")
-    print("(paper columns: reported by Liu et al. 2018; EPLL, IDD-BM3D, MLP, CSF: reported only)")
+    print("(paper columns: reported by Liu et al. 2018; rows without our numbers are reported only)")
     datasets = ["levin09", "sun2013", "train400"]
     if quick and sun != "official":
         print("quick run on synthesised Sun inputs: the cache holds the official ones, nothing to compare")

@@ -158,7 +158,9 @@ def provenance(command: str, wall_seconds: float, datasets: list[str], device: s
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
                                 cwd=Path(__file__).parent).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+        # the cached results themselves (data/results, e.g. this run's own output) are not code changes
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                                     ":(exclude,top)data/results"], capture_output=True,
                                     text=True, cwd=Path(__file__).parent).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", None

@@ -9,8 +9,9 @@ model above followed by the linear layer of Eq. (16) (no weights of its own), so
 is another name for ``grad-epadnet-l0.8``.  ``deconv-implicit`` is the implicit PADNet on
 ``f_im = 1/2 ||k * x - y||^2`` with 7-layer units (ReLU, batch norm on layers 2-6).  Its width (16
 filters), 2 units per stage and 6 stages are set by the CPU budget: the whole 1 MP deblur (12 units of
-width 16 plus the FFT steps) takes 5.8 s on 2 cores with the inference path of
-:class:`padnet.networks.ConvUnit` (batch norm folded, channels-last; 13.2 s without it); width 24
+width 16 plus the FFT steps) takes 4.3 to 5.8 s on 2 cores (``scripts/bench_deconv.py``) with the
+inference path of :class:`padnet.networks.ConvUnit` (batch norm folded, channels-last; 13.2 s
+without it); width 24
 would roughly double the convolution time.
 Its schedule (rho_0 = 3e-3, gamma = 2.5, mu = 1e-3) makes the first u-step a lightly regularised inverse
 filter and the last one (rho = 0.29) a small correction, like the noise levels of a plug-and-play

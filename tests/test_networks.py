@@ -77,3 +77,26 @@ def test_guided_units_read_the_guide_but_propagate_only_v():
     assert out.shape == v0.shape and torch.allclose(out, v)
     with pytest.raises(RuntimeError):  # a guided unit without its guide is a shape error, not silent
         net(v0, 0.5)
+
+
+@pytest.mark.parametrize("guide_channels", [0, 3])
+def test_conv_unit_inference_path_equals_its_layers(guide_channels):
+    """Eval mode without autograd folds batch norm into the convolutions and runs channels-last: it must
+    compute what torch's own Conv2d / BatchNorm2d / ReLU layers compute (run with autograd on)."""
+    torch.manual_seed(0)
+    unit = ConvUnit(channels=1, width=8, depth=7, guide_channels=guide_channels).double()
+    with torch.no_grad():
+        for m in unit.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+        torch.nn.init.normal_(unit.body[-1].weight, std=0.1)
+    unit.eval()
+    v = torch.randn(2, 1 + guide_channels, 13, 11, dtype=torch.float64)
+    reference = unit.body(v.clone().requires_grad_()).detach()  # autograd on: the layers themselves
+    with torch.no_grad():
+        fast = unit(v)
+    assert fast.is_contiguous() and fast.shape == (2, 1, 13, 11)
+    assert torch.allclose(fast, reference, rtol=1e-12, atol=1e-12)

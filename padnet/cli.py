@@ -92,6 +92,8 @@ def _build_parser() -> argparse.ArgumentParser:
                         "Middlebury) or baselines (classical rows of Table 2 on Levin, both border treatments)")
     r.add_argument("--sun", default="official", choices=["official", "all"],
                    help="table2: Sun's 80 official inputs (default, cached) or all 640 synthesised")
+    r.add_argument("--methods", nargs="+", metavar="METHOD", default=None,
+                   help="table2: run only these deblur methods (e.g. epadnet ipadnet csf; default: every row)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -170,7 +172,10 @@ def _cmd_reproduce(args) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}")
-    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs, sun=args.sun)
+    if args.methods and args.table != "table2":
+        raise InputError("--methods applies to table2 only")
+    return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs, sun=args.sun,
+                     methods=args.methods)
 
 
 def _cmd_deblur(args) -> int:

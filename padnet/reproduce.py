@@ -28,10 +28,12 @@ def cached(table: str, name: str) -> list[dict]:
     return read_csv(CACHE_DIR / table / name)
 
 
-def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1, sun: str = "official") -> int:
+def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1, sun: str = "official",
+              methods: list[str] | None = None) -> int:
     """Run ``table`` (``table1``, ``table2`` or ``baselines``) in quick or full mode into ``out``.
 
     ``sun`` (Table 2 only): ``"official"`` (the 80 official inputs; cached) or ``"all"`` (640 synthesised).
+    ``methods`` (Table 2 only): run only these ``padnet deblur`` methods (default: every row).
 
     Returns an exit code: 1 when a quick run's rows disagree with the cached full run.
     """
@@ -39,7 +41,7 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     if table == "table1":
         return _table1(quick, out, device, jobs)
     if table == "table2":
-        return _table2(quick, out, device, jobs, sun)
+        return _table2(quick, out, device, jobs, sun, methods)
     if table == "table3":
         return _table3(quick, out, device, jobs)
     if table == "baselines":
@@ -48,12 +50,12 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
 
 
 def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], embedded: bool, device: str,
-            datasets: list[str], keys: tuple[str, ...], values: tuple[str, ...], n: int) -> int:
+            datasets: list[str], keys: tuple[str, ...], values: tuple[str, ...], n: int, options: str = "") -> int:
     """Full run: write provenance.json.  Quick run: compare the per-image rows with the cache."""
     if not quick:
         from padnet.checks import resolve_device
 
-        prov = provenance(f"padnet reproduce {table} --out {out}", wall, datasets, f"{resolve_device(device)}",
+        prov = provenance(f"padnet reproduce {table}{options} --out {out}", wall, datasets, f"{resolve_device(device)}",
                           {"mode": "full", "images": n, "embedded": embedded})
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
         return 0
@@ -120,11 +122,11 @@ def _baselines(quick: bool, out: Path, device: str) -> int:
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(samples))
 
 
-def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str) -> int:
+def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str, methods: list[str] | None = None) -> int:
     from padnet.table2 import side_by_side, table2
 
     mode = "quick" if quick else "full"
-    res = table2(mode=mode, out=out, device=device, jobs=jobs, sun=sun)
+    res = table2(mode=mode, out=out, device=device, jobs=jobs, sun=sun, methods=methods)
     wall = res["wall_seconds"]
     print(f"Table 2 ({mode}, {wall:.0f} s){'  ' + EMBEDDED_NOTICE if res['embedded'] else ''}")
     print(f"{'method':10s} {'dataset':17s} {'n':>4s} {'PSNR':>6s} {'SSIM':>6s} {'s/img':>7s}   paper (reported)")
@@ -137,8 +139,9 @@ def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str) -> int:
     if quick and sun != "official":
         print("quick run on synthesised Sun inputs: the cache holds the official ones, nothing to compare")
         return 0
+    options = (f" --sun {sun}" if sun != "official" else "") + (f" --methods {' '.join(methods)}" if methods else "")
     return _finish("table2", quick, out, wall, res["per_image"], res["embedded"], device, datasets,
-                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]))
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
 
 
 def _table3(quick: bool, out: Path, device: str, jobs: int) -> int:

@@ -84,7 +84,7 @@ def _run_one(task: tuple) -> list[dict]:
 
 
 def table2(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
-           sun: str = "official", progress: bool = True) -> dict:
+           sun: str = "official", progress: bool = True, methods: list[str] | None = None) -> dict:
     """Run Table 2.
 
     Args:
@@ -94,10 +94,18 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
         device: ``auto``, ``cpu`` or ``cuda``.
         jobs: worker processes on CPU, one thread each (results do not depend on it).
         sun: ``"official"`` or ``"all"`` (see the module docstring).
+        methods: ``padnet deblur`` method names to run (default: every row of :data:`METHODS`).
 
     Returns:
         ``{"summary": rows, "per_image": rows, "embedded": bool}``.
     """
+    known = [m.method for m in METHODS]
+    if methods is not None and (not methods or set(methods) - set(known)):
+        from padnet.checks import InputError
+
+        raise InputError(f"unknown Table 2 method(s) {sorted(set(methods) - set(known))}; expected some of {known}")
+    specs = [m for m in METHODS if methods is None or m.method in methods]
+
     from padnet import data
     from padnet.checks import resolve_device
     from padnet.experiments import map_tasks
@@ -115,7 +123,7 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
         warnings.warn("Sun et al.'s data are not under PADNET_DATA: Table 2 runs on Levin only", stacklevel=2)
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
-    tasks = [(s, [m for m in METHODS if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
+    tasks = [(s, [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
               str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
     rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]

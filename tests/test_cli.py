@@ -187,3 +187,18 @@ def test_learned_methods_refuse_parameters_their_model_fixes(case, capsys, metho
 def test_train_list_names_the_deconvolution_models(capsys):
     code, out, _ = run(["train", "--list"], capsys)
     assert code == 0 and "deconv-implicit" in out and "deconv-explicit" in out and "grad-epadnet-l0.8" in out
+
+
+def test_reproduce_table2_methods_option(capsys, monkeypatch, tmp_path):
+    """--methods runs only the named rows (embedded default: no benchmark data needed); bad names and
+    other tables get one line and exit 2."""
+    monkeypatch.delenv("PADNET_DATA", raising=False)
+    code, out, err = run(["reproduce", "table2", "--quick", "--methods", "wiener", "--jobs", "1",
+                          "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    rows = (tmp_path / "table2_per_image.csv").read_text().splitlines()
+    assert len(rows) > 1 and all(r.startswith("Wiener,") for r in rows[1:])
+    code, _, err = run(["reproduce", "table2", "--quick", "--methods", "nope", "--out", str(tmp_path)], capsys)
+    assert code == 2 and "unknown Table 2 method" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["reproduce", "table1", "--quick", "--methods", "hl", "--out", str(tmp_path)], capsys)
+    assert code == 2 and "table2 only" in err

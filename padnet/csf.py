@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -230,10 +231,6 @@ def csf_deblur(y: torch.Tensor, kernel: torch.Tensor, model: CSF | None = None) 
     return x.reshape(B, C, H, W).to(y.dtype)
 
 
-_CACHE: dict[tuple[str, str], CSF] = {}
-
-
+@lru_cache(maxsize=4)
 def _cached(path: str, device: str) -> CSF:
-    if (path, device) not in _CACHE:
-        _CACHE[(path, device)] = load_csf(path, device)
-    return _CACHE[(path, device)]
+    return load_csf(path, device)

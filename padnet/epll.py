@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -232,10 +233,6 @@ def epll_deblur(y: torch.Tensor, kernel: torch.Tensor, sigma: float = 0.01, gmm:
     return out
 
 
-_CACHE: dict[str, GMM] = {}
-
-
+@lru_cache(maxsize=4)
 def _cached(path: str) -> GMM:
-    if path not in _CACHE:
-        _CACHE[path] = load_gmm(path)
-    return _CACHE[path]
+    return load_gmm(path)

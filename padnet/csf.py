@@ -59,6 +59,14 @@ class CSFConfig:
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
+    def data_config(self):
+        """The :class:`padnet.training.TrainConfig` whose training data (patches, kernels, noise, seed)
+        CSF shares with the PADNets (:func:`padnet.training.make_training_set`)."""
+        from padnet.training import TrainConfig
+
+        return TrainConfig(name=self.name, domain="image", patch=self.patch, kernel_canvas=self.kernel_canvas,
+                           kernel_sizes=self.kernel_sizes, noise=self.noise, seed=self.seed)
+
 
 def dct_basis(size: int) -> torch.Tensor:
     """The ``size**2 - 1`` non-constant 2-D DCT-II basis filters, unit norm: ``(size**2 - 1, size, size)``."""
@@ -135,12 +143,11 @@ CSF_CONFIG = CSFConfig()
 def train_csf(config: CSFConfig = CSF_CONFIG, device: str = "cpu", progress: bool = True) -> tuple[CSF, dict]:
     """Greedy stage-wise training, then joint fine-tuning (module docstring).  Returns the model and a log
     with the train/validation MSE and PSNR after every stage."""
-    from padnet.training import TrainConfig, make_training_set
+    from padnet.training import make_training_set
 
     dev = torch.device(device)
     torch.manual_seed(config.seed)
-    data_cfg = TrainConfig(name=config.name, domain="image", patch=config.patch, kernel_canvas=config.kernel_canvas,
-                           kernel_sizes=config.kernel_sizes, noise=config.noise, seed=config.seed)
+    data_cfg = config.data_config()
     tr = make_training_set(data_cfg, config.n_train, 0, dev)
     va = make_training_set(data_cfg, config.n_val, 1, dev)
     model = CSF(config).to(dev)

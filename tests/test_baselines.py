@@ -107,14 +107,11 @@ def test_committed_csf_and_gmm_load_with_provenance():
 @needs_data("train400")
 def test_committed_csf_recomputes_its_validation_psnr():
     """The validation PSNR logged after training, recomputed from the committed weights and regenerated data."""
-    from padnet.training import TrainConfig, make_training_set
+    from padnet.training import make_training_set
 
-    c = CSF_CONFIG
     model = load_csf(MODEL_DIR / "csf.pt")
     logged = json.loads((MODEL_DIR / "csf.json").read_text())["log"]["joint"]["val_psnr_after"]
-    va = make_training_set(TrainConfig(name=c.name, domain="image", patch=c.patch, kernel_canvas=c.kernel_canvas,
-                                       kernel_sizes=c.kernel_sizes, noise=c.noise, seed=c.seed), c.n_val, 1,
-                           torch.device("cpu"))
+    va = make_training_set(CSF_CONFIG.data_config(), CSF_CONFIG.n_val, 1, torch.device("cpu"))
     with torch.no_grad():
         mse = ((model(va.y, va.kernels).clamp(0, 1) - va.x) ** 2).mean(dim=(1, 2, 3))
     assert abs(float((-10 * torch.log10(mse)).mean()) - logged) < 0.02

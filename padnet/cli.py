@@ -129,7 +129,8 @@ def _cmd_train(args) -> int:
     from padnet.experiments import provenance
 
     prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
-                      f"{dev} ({torch.get_num_threads()} threads)",
+                      f"cuda ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda"
+                      else f"{dev} ({torch.get_num_threads()} threads)",
                       {"embedded_fallback": not data.available("train400")})
     path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds
@@ -152,7 +153,8 @@ def _train_baseline(args) -> int:
 
         model, log = train_csf(CSF_CONFIG, device=str(dev))
         prov = provenance(f"padnet train csf --device {args.device}", log["wall_seconds"], ["train400"],
-                          f"{dev} ({torch.get_num_threads()} threads)",
+                          f"cuda ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda"
+                      else f"{dev} ({torch.get_num_threads()} threads)",
                           {"embedded_fallback": not data.available("train400")})
         path = save_csf(model, log, prov, out_dir)
     else:  # epll-gmm

@@ -63,7 +63,7 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
-LEARNED_MODELS = {"epadnet": "grad-epadnet-l0.8", "ipadnet": "deconv-implicit"}
+LEARNED_MODELS = {"epadnet": "deconv-explicit", "ipadnet": "deconv-implicit"}
 METHODS = tuple(DEFAULTS)
 
 

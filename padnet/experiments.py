@@ -148,6 +148,7 @@ def write_csv(rows: list[dict], path: str | Path) -> Path:
 def provenance(command: str, wall_seconds: float, datasets: list[str], device: str, extra: dict | None = None) -> dict:
     """Provenance record for a cached result: command, commit, data checksums, device, wall time."""
     import hashlib
+    import os
     import platform
     import subprocess
 
@@ -164,6 +165,11 @@ def provenance(command: str, wall_seconds: float, datasets: list[str], device: s
                                     text=True, cwd=Path(__file__).parent).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", None
+    extra = dict(extra or {})
+    if commit == "unknown" and os.environ.get("PADNET_SOURCE_COMMIT"):
+        # a copy of the source tree without .git (e.g. a GPU machine): the caller names the commit it copied
+        commit = os.environ["PADNET_SOURCE_COMMIT"]
+        extra.setdefault("commit_note", "no git checkout where this ran: commit from PADNET_SOURCE_COMMIT")
     sums = {}
     for name in datasets:
         manifest = data.DATASETS[name].manifest
@@ -173,7 +179,7 @@ def provenance(command: str, wall_seconds: float, datasets: list[str], device: s
               "cpu_threads": torch.get_num_threads(), "torch": torch.__version__,
               "python": platform.python_version(), "machine": platform.machine(), "processor": platform.processor(),
               "wall_seconds": round(wall_seconds, 1), "data": sums, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-    record.update(extra or {})
+    record.update(extra)
     return record
 
 

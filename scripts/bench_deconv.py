@@ -6,7 +6,8 @@ FFTs), then the median of ``--repeats`` timed calls.  Peak memory on CPU is the 
 maximum resident set from just after the imports (input, padding, model and temporaries included); on
 CUDA, torch's peak allocation.
 
-    python scripts/bench_deconv.py [--threads 2] [--repeats 3] [--methods ...] [--out results/bench_deconv.csv]
+    python scripts/bench_deconv.py [--threads 2] [--repeats 3] [--methods ...] [--devices cpu cuda]
+                                   [--out results/bench_deconv.csv]
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import platform
 import resource
 import statistics
 import subprocess
@@ -55,7 +57,8 @@ def run_case(method: str, size: int, device: str, repeats: int, threads: int) ->
         peak = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak = max((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, 0.0)
-    return {"method": method, "size": size, "device": device, "threads": threads,
+    name = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or platform.machine()
+    return {"method": method, "size": size, "device": device, "device_name": name, "threads": threads,
             "seconds_median": statistics.median(times), "seconds_min": min(times), "runs": len(times),
             "peak_MiB": round(peak, 1)}
 
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
+    parser.add_argument("--devices", nargs="*", default=None, choices=["cpu", "cuda"],
+                        help="devices to time (default: cpu, and cuda when present)")
     parser.add_argument("--out", default="results/bench_deconv.csv")
     parser.add_argument("--child", nargs=3, metavar=("METHOD", "SIZE", "DEVICE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -74,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import torch
 
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    devices = args.devices or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    if "cuda" in devices and not torch.cuda.is_available():
+        parser.error("--devices cuda: no CUDA device is available")
     rows = []
     for device in devices:
         for size in SIZES:

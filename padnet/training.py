@@ -174,7 +174,8 @@ def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
 def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float, finetune: dict | None = None) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"config": asdict(cfg), "units": [len(n.units) for n in networks],
-                "stages": [n.state_dict() for n in networks], "log": log, "wall_seconds": wall,
+                "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in networks], "log": log,
+                "wall_seconds": wall,
                 "finetune": finetune}, tmp)
     tmp.replace(path)
 

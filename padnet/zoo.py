@@ -83,7 +83,7 @@ _GRAD_DECONV = dict(
     patch=64,
     loss="v+x",
     seed=0,
-    finetune_steps=4000,
+    finetune_steps=0,
     finetune_lr=3e-4,
 )
 

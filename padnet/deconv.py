@@ -7,8 +7,8 @@ circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`
 
 Learned methods (committed weights in ``padnet/models``, computed in float32):
 
-* ``epadnet``: explicit PADNet of Eq. (15)-(16): the l0.8 gradient-domain EPADNet (Eq. 14; model
-  ``grad-epadnet-l0.8``, also named ``deconv-explicit``) restores ``g ~ D(x)`` from ``D(y)``, then the linear layer from
+* ``epadnet``: explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8 prior (Eq. 14;
+  model ``deconv-explicit``) restores ``g ~ D(x)`` from ``D(y)``, then the linear layer from
   ``grad_x f_ex = 0`` maps ``g`` back to the image; ``lam`` is that layer's ``beta``.
 * ``ipadnet``: implicit PADNet on ``f_im = 1/2 ||k * x - y||^2`` with 7-layer units (model
   ``deconv-implicit``).

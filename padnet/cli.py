@@ -102,17 +102,24 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _device_label(dev) -> str:
+    """How provenance names the device: the GPU's name, or the CPU with its thread count."""
+    import torch
+
+    if dev.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(dev)})"
+    return f"{dev} ({torch.get_num_threads()} threads)"
+
+
 def _cmd_train(args) -> int:
     from padnet.checks import resolve_device
     from padnet.training import MODEL_DIR, save_model, train
-    from padnet.zoo import BASELINE_MODELS, MODEL_ALIASES, MODEL_CONFIGS, named_config
+    from padnet.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 
     if args.list or not args.name:
         for name, cfg in MODEL_CONFIGS.items():
             kind = "implicit" if cfg.p is None else f"explicit, p = {cfg.p:g}"
             print(f"{name:20s} {cfg.domain} domain, {kind}, {cfg.unit} units")
-        for alias, name in MODEL_ALIASES.items():
-            print(f"{alias:20s} = {name}")
         for name, what in BASELINE_MODELS.items():
             print(f"{name:20s} {what}")
         return 0
@@ -123,14 +130,11 @@ def _cmd_train(args) -> int:
     ckpt_dir = Path(args.checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
-    import torch
-
     from padnet import data
     from padnet.experiments import provenance
 
     prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
-                      f"cuda ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda"
-                      else f"{dev} ({torch.get_num_threads()} threads)",
+                      _device_label(dev),
                       {"embedded_fallback": not data.available("train400")})
     path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds
@@ -153,8 +157,7 @@ def _train_baseline(args) -> int:
 
         model, log = train_csf(CSF_CONFIG, device=str(dev))
         prov = provenance(f"padnet train csf --device {args.device}", log["wall_seconds"], ["train400"],
-                          f"cuda ({torch.cuda.get_device_name(dev)})" if dev.type == "cuda"
-                      else f"{dev} ({torch.get_num_threads()} threads)",
+                          _device_label(dev),
                           {"embedded_fallback": not data.available("train400")})
         path = save_csf(model, log, prov, out_dir)
     else:  # epll-gmm
@@ -162,7 +165,7 @@ def _train_baseline(args) -> int:
 
         gmm, log = fit_gmm(GMM_CONFIG)
         prov = provenance(f"padnet train epll-gmm", log["wall_seconds"], ["train400"],
-                          f"cpu ({torch.get_num_threads()} threads)",
+                          _device_label(torch.device("cpu")),
                           {"embedded_fallback": not data.available("train400")})
         path = save_gmm(gmm, GMM_CONFIG, log, prov, out_dir)
     print(f"wrote {path} and {path.with_suffix('.json')} ({log['wall_seconds']:.0f} s of training)")

@@ -38,7 +38,7 @@ from __future__ import annotations
 from padnet.table1 import LAM
 from padnet.training import TrainConfig
 
-__all__ = ["MODEL_CONFIGS", "MODEL_ALIASES", "BASELINE_MODELS", "named_config"]
+__all__ = ["MODEL_CONFIGS", "BASELINE_MODELS", "named_config"]
 
 _GRAD = dict(
     domain="gradient",
@@ -129,15 +129,11 @@ BASELINE_MODELS: dict[str, str] = {
     "epll-gmm": "baseline: EPLL patch prior, 64-component GMM on 8x8 Train400 patches (padnet.epll)",
 }
 
-#: Other names of models above (``padnet train ALIAS`` trains the model it stands for).
-MODEL_ALIASES: dict[str, str] = {}
-
 
 def named_config(name: str) -> TrainConfig:
     """The configuration of a named model; :class:`~padnet.checks.InputError` for unknown names."""
     from padnet.checks import InputError
 
-    name = MODEL_ALIASES.get(name, name)
     if name not in MODEL_CONFIGS:
-        raise InputError(f"unknown model {name!r}; known: {', '.join([*MODEL_CONFIGS, *MODEL_ALIASES, *BASELINE_MODELS])}")
+        raise InputError(f"unknown model {name!r}; known: {', '.join([*MODEL_CONFIGS, *BASELINE_MODELS])}")
     return MODEL_CONFIGS[name]

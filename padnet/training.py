@@ -171,11 +171,15 @@ def _build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
     return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)])
 
 
+def _cpu_state(net: ResidualPropagation) -> dict:
+    """A stage's weights on the CPU, so that files written on a GPU load anywhere."""
+    return {k: v.cpu() for k, v in net.state_dict().items()}
+
+
 def _save_checkpoint(path: Path, cfg: TrainConfig, networks, log, wall: float, finetune: dict | None = None) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"config": asdict(cfg), "units": [len(n.units) for n in networks],
-                "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in networks], "log": log,
-                "wall_seconds": wall,
+                "stages": [_cpu_state(n) for n in networks], "log": log, "wall_seconds": wall,
                 "finetune": finetune}, tmp)
     tmp.replace(path)
 
@@ -354,7 +358,7 @@ def save_model(model: Model, provenance: dict, out_dir: Path = MODEL_DIR) -> Pat
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{model.config.name}.pt"
     torch.save({"config": asdict(model.config), "units": [len(n.units) for n in model.networks],
-                "stages": [{k: v.cpu() for k, v in n.state_dict().items()} for n in model.networks],
+                "stages": [_cpu_state(n) for n in model.networks],
                 "log": model.log, "finetune": model.finetune}, path)
     last = model.log[-1]["units"][-1] if model.log else {}
     prov = {"model": model.config.name, **provenance, "seed": model.config.seed, "stages": len(model.networks),

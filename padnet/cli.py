@@ -12,7 +12,20 @@ import sys
 import warnings
 from pathlib import Path
 
-from padnet.checks import InputError
+from padnet import data
+from padnet.baselines.csf import CSF_CONFIG, save_csf, train_csf
+from padnet.baselines.epll import GMM_CONFIG, fit_gmm, save_gmm
+from padnet.checks import InputError, resolve_device
+from padnet.data import DataError
+from padnet.experiments.reproduce import reproduce
+from padnet.io import read_image, read_kernel, write_image
+from padnet.learn.alg2 import train
+from padnet.learn.store import MODEL_DIR, save_model
+from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
+from padnet.pipelines.deblur import DEFAULTS, deblur
+from padnet.pipelines.dehaze import dehaze
+from padnet.provenance import provenance
+from padnet.runtime import apply_env_settings
 
 __all__ = ["main"]
 
@@ -32,7 +45,6 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from padnet.deconv import DEFAULTS
 
     parser = _Parser(prog="padnet", description="PADNet (Liu et al., AAAI 2018): deblurring, data and experiments.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -112,9 +124,6 @@ def _device_label(dev) -> str:
 
 
 def _cmd_train(args) -> int:
-    from padnet.checks import resolve_device
-    from padnet.training import MODEL_DIR, save_model, train
-    from padnet.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 
     if args.list or not args.name:
         for name, cfg in MODEL_CONFIGS.items():
@@ -130,8 +139,6 @@ def _cmd_train(args) -> int:
     ckpt_dir = Path(args.checkpoint_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
-    from padnet import data
-    from padnet.experiments import provenance
 
     prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
                       _device_label(dev),
@@ -145,15 +152,10 @@ def _cmd_train(args) -> int:
 def _train_baseline(args) -> int:
     import torch
 
-    from padnet import data
-    from padnet.checks import resolve_device
-    from padnet.experiments import provenance
-    from padnet.training import MODEL_DIR
 
     dev = resolve_device(args.device)
     out_dir = Path(args.out_dir) if args.out_dir else MODEL_DIR
     if args.name == "csf":
-        from padnet.csf import CSF_CONFIG, save_csf, train_csf
 
         model, log = train_csf(CSF_CONFIG, device=str(dev))
         prov = provenance(f"padnet train csf --device {args.device}", log["wall_seconds"], ["train400"],
@@ -161,10 +163,9 @@ def _train_baseline(args) -> int:
                           {"embedded_fallback": not data.available("train400")})
         path = save_csf(model, log, prov, out_dir)
     else:  # epll-gmm
-        from padnet.epll import GMM_CONFIG, fit_gmm, save_gmm
 
         gmm, log = fit_gmm(GMM_CONFIG)
-        prov = provenance(f"padnet train epll-gmm", log["wall_seconds"], ["train400"],
+        prov = provenance("padnet train epll-gmm", log["wall_seconds"], ["train400"],
                           _device_label(torch.device("cpu")),
                           {"embedded_fallback": not data.available("train400")})
         path = save_gmm(gmm, GMM_CONFIG, log, prov, out_dir)
@@ -173,7 +174,6 @@ def _train_baseline(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
-    from padnet.reproduce import reproduce
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}")
@@ -184,8 +184,6 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_deblur(args) -> int:
-    from padnet.deconv import deblur
-    from padnet.io import read_image, read_kernel, write_image
 
     out = _output_path(args.output)
     y, bits = read_image(args.blurred)
@@ -205,8 +203,6 @@ def _output_path(path: str) -> Path:
 
 
 def _cmd_dehaze(args) -> int:
-    from padnet.dehaze import dehaze
-    from padnet.io import read_image, write_image
 
     out = _output_path(args.output)
     t_out = _output_path(args.transmission) if args.transmission else None
@@ -221,7 +217,6 @@ def _cmd_dehaze(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from padnet import data
 
     if args.action == "list":
         root = data.data_root()
@@ -247,14 +242,17 @@ def _cmd_data(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``padnet`` console script; returns the exit code."""
-    from padnet.data import DataError
+    """Entry point of the ``padnet`` console script; returns the exit code.
 
+    With ``PADNET_THREADS`` set, the determinism policy of :mod:`padnet.runtime` applies (the book's
+    chapters set it for every command they run); otherwise torch uses all cores.
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     previous = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     try:
+        apply_env_settings()
         if args.command == "deblur":
             return _cmd_deblur(args)
         if args.command == "dehaze":
@@ -267,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_reproduce(args)
     except (InputError, DataError) as err:
         sys.stderr.write(f"padnet {args.command}: error: {err}\n")
+        return EXIT_USAGE
+    except OSError as err:  # unreadable/unwritable files the checks above did not foresee
+        where = f" {err.filename}" if getattr(err, "filename", None) else ""
+        sys.stderr.write(f"padnet {args.command}: error:{where} {err.strerror or err}\n")
         return EXIT_USAGE
     finally:
         warnings.showwarning = previous

@@ -26,13 +26,12 @@ CASES = [("u_step", 255), ("u_step", 1024), ("admm_iter_grad_domain", 255), ("ad
 
 
 def run_case(name: str, size: int, device: str, repeats: int, threads: int) -> dict:
+    import numpy as np
     import torch
 
-    from padnet.data import random_motion_kernel
-    from padnet.energy import LpEnergy, QuadraticFidelity, u_step
-    from padnet.prox import prox_lp
-
-    import numpy as np
+    from padnet.optim.energy import LpEnergy, QuadraticFidelity, u_step
+    from padnet.optim.prox import prox_lp
+    from padnet.physics.kernels import random_motion_kernel
 
     torch.set_num_threads(threads)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # after imports, before any image exists
@@ -40,7 +39,7 @@ def run_case(name: str, size: int, device: str, repeats: int, threads: int) -> d
     from skimage.data import camera
     from skimage.transform import resize
 
-    from padnet.operators import conv_fft
+    from padnet.physics.operators import conv_fft
 
     # a natural image (camera, resized) blurred by a 23x23 motion PSF with 1% noise: realistic sparsity
     x = torch.from_numpy(resize(camera() / 255.0, (size, size), anti_aliasing=True))[None, None].to(device)

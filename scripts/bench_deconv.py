@@ -33,8 +33,9 @@ def run_case(method: str, size: int, device: str, repeats: int, threads: int) ->
     from skimage.data import camera
     from skimage.transform import resize
 
-    from padnet.data import random_motion_kernel, sun2013_synthesize
-    from padnet.deconv import deblur
+    from padnet.data.deblur import sun2013_synthesize
+    from padnet.physics.kernels import random_motion_kernel
+    from padnet.pipelines.deblur import deblur
 
     torch.set_num_threads(threads)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -39,10 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     from padnet import data
-    from padnet.data import random_motion_kernel, sun2013_synthesize
-    from padnet.deconv import deblur
-    from padnet.experiments import write_csv
+    from padnet.data.deblur import sun2013_synthesize
+    from padnet.experiments.common import write_csv
     from padnet.metrics import psnr
+    from padnet.physics.kernels import random_motion_kernel
+    from padnet.pipelines.deblur import deblur
 
     if data.available("train400"):
         imgs = data.train400().astype(np.float64)

@@ -45,3 +45,22 @@ def _data_present(name: str) -> bool:
 def needs_data(name: str):
     """Skip (with the reason shown by ``-ra``) when a benchmark is absent; CI sets PADNET_DATA."""
     return pytest.mark.skipif(not _data_present(name), reason=f"benchmark {name} not under PADNET_DATA")
+
+
+@pytest.fixture
+def scene(rng):
+    """A piecewise-constant scene whose every pixel has a zero channel (dark channel exactly 0), with
+    smooth depth, a nearly opaque far region on the right (where A can be read) and known A."""
+    H, W = 96, 128
+    colors = rng.uniform(0.2, 0.9, size=(12, 3))
+    colors[np.arange(12), rng.integers(0, 3, 12)] = 0.0
+    labels = np.kron(rng.integers(0, 12, size=(H // 8, W // 8)), np.ones((8, 8), dtype=int))
+    J = colors[labels]
+    yy, xx = np.mgrid[0:H, 0:W]
+    depth = 0.2 + 0.8 * (xx / W)
+    depth[:, -16:] = 8.0
+    A = np.array([0.8, 0.85, 0.9])
+    from padnet.physics.haze import render_haze
+
+    I, t = render_haze(J, depth, 1.0, A)
+    return J, I, t, A

@@ -10,7 +10,7 @@ from PIL import Image
 
 from padnet.cli import main
 from padnet.metrics import psnr
-from padnet.operators import conv_direct
+from padnet.physics.operators import conv_direct
 
 
 @pytest.fixture

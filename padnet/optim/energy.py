@@ -1,0 +1,208 @@
+"""The paper's energy pieces: fidelity f, energy F (Eq. 1), the Moreau-Yosida u-step (Eq. 3) and the
+implementable error E_k (Eq. 12).
+
+All fidelities here are quadratic and diagonalised by the 2-D DFT,
+
+    f(x) = 1/2 ||K x - b||^2,
+
+with ``K`` a circular convolution (the blur) or the identity (the dehazing fidelity
+``1/2 ||t - t~||^2``).  For the gradient-domain energy of Eq. (14), ``x = g`` holds the two gradient
+channels and ``b = D(y)``.  Everything works on batches ``(B, C, H, W)`` and returns per-item values
+``(B,)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from padnet.checks import as_kernel
+from padnet.optim.prox import lp_penalty, prox_lp
+from padnet.physics.operators import diff_otfs, grad, psf2otf
+
+__all__ = [
+    "QuadraticFidelity",
+    "LpEnergy",
+    "u_step",
+    "error_Ek",
+    "condition1",
+    "image_from_gradients",
+    "batch_norm2",
+]
+
+
+def batch_norm2(x: torch.Tensor) -> torch.Tensor:
+    """Euclidean norm of each batch item, ``(B,)``."""
+    return x.flatten(1).norm(dim=1)
+
+
+def _half(otf: torch.Tensor) -> torch.Tensor:
+    """The non-redundant half ``[..., :W // 2 + 1]`` of a real kernel's transfer function (for rfft2)."""
+    return otf[..., : otf.shape[-1] // 2 + 1]
+
+
+def _fft_apply(x: torch.Tensor, half_otf: torch.Tensor) -> torch.Tensor:
+    return torch.fft.irfft2(torch.fft.rfft2(x) * half_otf, s=x.shape[-2:]).to(x.dtype)
+
+
+@dataclass
+class QuadraticFidelity:
+    """``f(x) = 1/2 ||K x - b||^2`` with ``K`` circular (``otf``) or the identity (``otf=None``).
+
+    Attributes:
+        b: data ``(B, C, H, W)``.
+        otf: transfer function of ``K``, ``(B|1, 1, H, W)`` complex, or ``None`` for ``K = I``.
+    """
+
+    b: torch.Tensor
+    otf: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        # cached: the rfft2 half of the OTF, |K|^2 on it, and K^T b (all reused by every step)
+        if self.otf is None:
+            self._h = self._h2 = None
+            self._Ktb = self.b
+        else:
+            self._h = _half(self.otf)
+            self._h2 = self._h.abs() ** 2
+            self._Ktb = _fft_apply(self.b, self._h.conj())
+
+    @classmethod
+    def deblur(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
+        """Image-domain fidelity ``1/2 ||k * x - y||^2`` (circular)."""
+        k = as_kernel(kernel, y)
+        return cls(b=y, otf=psf2otf(k, y.shape[-2:]))
+
+    @classmethod
+    def gradient_domain(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
+        """Eq. (14)'s fidelity ``1/2 ||g * k - D(y)||^2`` on ``g`` of shape ``(B, 2C, H, W)``."""
+        k = as_kernel(kernel, y)
+        return cls(b=grad(y), otf=psf2otf(k, y.shape[-2:]))
+
+    def select(self, idx) -> "QuadraticFidelity":
+        """The fidelity of the batch items ``idx`` (data and transfer functions sliced, not recomputed)."""
+        return QuadraticFidelity(b=self.b[idx], otf=None if self.otf is None else self.otf[idx])
+
+    def K(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.otf is None else _fft_apply(x, self._h)
+
+    def Kt(self, r: torch.Tensor) -> torch.Tensor:
+        return r if self.otf is None else _fft_apply(r, self._h.conj())
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """``f(x)``, ``(B,)``."""
+        return 0.5 * batch_norm2(self.K(x) - self.b) ** 2
+
+    def grad(self, x: torch.Tensor) -> torch.Tensor:
+        """``grad f(x) = K^T (K x - b)``."""
+        return self.Kt(self.K(x) - self.b)
+
+    def prox(self, z: torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
+        """``argmin_u f(u) + c/2 ||u - z||^2``, exactly, in the Fourier domain.
+
+        ``(K^T K + c I) u = K^T b + c z``; ``c`` is a float or a ``(B,)`` tensor.
+        """
+        c_t = torch.as_tensor(c, dtype=z.dtype, device=z.device)
+        if c_t.dim() == 1:
+            c_t = c_t.reshape(-1, 1, 1, 1)
+        if self.otf is None:
+            return (self.b + c_t * z) / (1.0 + c_t)
+        num = torch.fft.rfft2(self._Ktb + c_t * z)
+        return torch.fft.irfft2(num / (self._h2 + c_t), s=z.shape[-2:]).to(z.dtype)
+
+
+def u_step(f: QuadraticFidelity, x_k: torch.Tensor, w: torch.Tensor, mu: float, rho: float) -> torch.Tensor:
+    """Preliminary estimation (Eq. 3, Alg. 1 step 2), solved exactly.
+
+    ``u = argmin_u f(u) + mu/2 ||u - x_k||^2 + rho/2 ||u - w||^2`` with ``w = v_k - lambda_k``; the two
+    quadratic penalties merge into one centred at ``(mu x_k + rho w) / (mu + rho)``.
+    """
+    return f.prox((mu * x_k + rho * w) / (mu + rho), mu + rho)
+
+
+def grad_f_mu(f: QuadraticFidelity, x: torch.Tensor, x_k: torch.Tensor, mu: float) -> torch.Tensor:
+    """``grad f^mu_{x_k}(x) = grad f(x) + mu (x - x_k)`` of the Moreau-Yosida model (Eq. 2)."""
+    return f.grad(x) + mu * (x - x_k)
+
+
+def error_Ek(f: QuadraticFidelity, x_new: torch.Tensor, v_new: torch.Tensor, mu: float) -> torch.Tensor:
+    """Implementable error (Eq. 12): ``E_k(x_{k+1}) = (mu - 1)(x_{k+1} - v_{k+1}) - grad f(v_{k+1}) + grad f(x_{k+1})``.
+
+    When ``x_{k+1} = prox_r(v_{k+1} - grad f^mu_{x_k}(v_{k+1}))`` (Eq. 7), ``E_k - grad f^mu_{x_k}(x_{k+1})``
+    lies in the (limiting) subdifferential of r at ``x_{k+1}`` (Eq. 11).
+    """
+    return (mu - 1.0) * (x_new - v_new) - f.grad(v_new) + f.grad(x_new)
+
+
+def condition1(err: torch.Tensor, x_new: torch.Tensor, x_k: torch.Tensor, C_E: float) -> torch.Tensor:
+    """Condition 1 per batch item: ``||E_k(x_{k+1})|| <= C_E ||x_{k+1} - x_k||`` (bool ``(B,)``)."""
+    return batch_norm2(err) <= C_E * batch_norm2(x_new - x_k)
+
+
+@dataclass
+class LpEnergy:
+    """``F(x) = f(x) + lam ||L x||_p^p`` (Eq. 1 with an l_p prior), ``L`` the identity or ``D``.
+
+    Eq. (14) is ``LpEnergy(QuadraticFidelity.gradient_domain(y, k), lam, p)``; the image-domain
+    hyper-Laplacian / TV energies use ``analysis="grad"``.
+    """
+
+    fidelity: QuadraticFidelity
+    lam: float
+    p: float
+    analysis: str = "identity"
+
+    def __post_init__(self) -> None:
+        if self.analysis not in ("identity", "grad"):
+            raise ValueError(f"analysis must be 'identity' or 'grad', got {self.analysis!r}")
+
+    def L(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.analysis == "identity" else grad(x)
+
+    def prior(self, x: torch.Tensor) -> torch.Tensor:
+        """``r(x) = lam ||L x||_p^p``, ``(B,)``."""
+        return self.lam * lp_penalty(self.L(x), self.p)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """``F(x)``, ``(B,)``."""
+        return self.fidelity(x) + self.prior(x)
+
+    def prox_r(self, z: torch.Tensor) -> torch.Tensor:
+        """``prox_r(z) = argmin_x r(x) + 1/2 ||x - z||^2``; closed form only for ``analysis="identity"``."""
+        if self.analysis != "identity":
+            raise NotImplementedError("prox of lam ||D x||_p^p has no closed form; split with z = D x")
+        return prox_lp(z, self.lam, self.p)
+
+    def solve_split(self, z: torch.Tensor, rho: float) -> torch.Tensor:
+        """``argmin_x f(x) + rho/2 ||L x - z||^2`` exactly (the x-step of ADMM / HQS)."""
+        if self.analysis == "identity":
+            return self.fidelity.prox(z, rho)
+        return image_from_gradients(z, self.fidelity, rho)
+
+
+def image_from_gradients(g: torch.Tensor, fidelity: QuadraticFidelity, beta: float | torch.Tensor) -> torch.Tensor:
+    """Linear layer of Eq. (16): ``x = argmin_x 1/2 ||k * x - y||^2 + beta/2 ||D(x) - g||^2``.
+
+    Solved from ``grad_x f_ex = 0``: ``(K^T K + beta D^T D) x = K^T y + beta D^T g`` in the Fourier domain.
+    (Eq. 16 has no 1/2 factors; scaling both terms equally leaves the minimiser unchanged.)
+
+    Args:
+        g: gradient field ``(B, 2C, H, W)`` (horizontal channels first).
+        fidelity: the image-domain fidelity holding ``y`` ``(B, C, H, W)`` and the blur.
+        beta: penalty weight, float or ``(B,)``.
+
+    Returns:
+        ``x`` of shape ``(B, C, H, W)``.
+    """
+    y = fidelity.b
+    H, W = y.shape[-2:]
+    beta_t = torch.as_tensor(beta, dtype=y.dtype, device=y.device)
+    if beta_t.dim() == 1:
+        beta_t = beta_t.reshape(-1, 1, 1, 1)
+    d = _half(diff_otfs((H, W), dtype=y.dtype, device=y.device))  # (2, 1, H, W//2+1)
+    gh, gv = g.chunk(2, dim=1)
+    num = torch.fft.rfft2(fidelity._Ktb) + beta_t * (d[0].conj() * torch.fft.rfft2(gh) + d[1].conj() * torch.fft.rfft2(gv))
+    k2 = fidelity._h2 if fidelity._h2 is not None else 1.0
+    den = k2 + beta_t * (d[0].abs() ** 2 + d[1].abs() ** 2)
+    return torch.fft.irfft2(num / den, s=(H, W)).to(y.dtype)

@@ -1,0 +1,3 @@
+"""Physics: the forward models. Blur by FFT (circular) and direct convolution, psf2otf, finite
+differences D, boundary handling (:mod:`~padnet.physics.operators`); random camera-shake kernels
+(:mod:`~padnet.physics.kernels`); the haze model of Eq. (17) (:mod:`~padnet.physics.haze`)."""

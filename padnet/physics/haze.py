@@ -1,0 +1,93 @@
+"""The haze model (Eq. 17) and the estimates every dehazing method here shares: atmospheric light,
+recovery, the guided filter and Meng et al.'s boundary constraint (the guidance of PADNet's fidelity).
+The classical transmission estimators (He, Meng, Berman) are in :mod:`padnet.baselines.haze`.
+
+Images are numpy float arrays ``(H, W, 3)`` in [0, 1]; transmissions ``(H, W)`` in (0, 1].
+
+* :func:`render_haze`: ``I = t J + (1 - t) A`` (Eq. 17) with ``t = exp(-beta d)``.
+* :func:`atmospheric_light`: He et al.'s estimate (brightest 0.1% of the dark channel).
+* :func:`recover`: ``J = (I - A) / max(t, t0) + A``.
+* :func:`guided_filter`: He, Sun and Tang 2013 (grey guide).
+* :func:`boundary_transmission`: Meng et al. 2013's boundary constraint, the guidance ``t~`` of PADNet's
+  fidelity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from padnet.checks import InputError
+
+__all__ = ["render_haze", "dark_channel", "atmospheric_light", "recover", "guided_filter", "grey",
+           "boundary_transmission", "check_hazy"]
+
+
+def check_hazy(img, name: str = "hazy image") -> np.ndarray:
+    """A finite ``(H, W, 3)`` float64 array in [0, 1], or :class:`~padnet.checks.InputError`."""
+    arr = np.asarray(img, dtype=np.float64)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise InputError(f"{name} must be an RGB image (H, W, 3), got shape {arr.shape}")
+    if min(arr.shape[:2]) < 16:
+        raise InputError(f"{name} is too small ({arr.shape[0]}x{arr.shape[1]}); need at least 16x16")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name} contains NaN or infinite values")
+    if arr.min() < -1e-6 or arr.max() > 1 + 1e-6:
+        raise InputError(f"{name} must have values in [0, 1], got [{arr.min():.3g}, {arr.max():.3g}]")
+    return np.clip(arr, 0.0, 1.0)
+
+
+def render_haze(J: np.ndarray, depth: np.ndarray, beta: float, A) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. (17): ``I = t J + (1 - t) A`` with ``t = exp(-beta depth)``; returns ``(I, t)`` (not quantised)."""
+    t = np.exp(-beta * np.asarray(depth, dtype=np.float64))
+    A = np.broadcast_to(np.asarray(A, dtype=np.float64), (3,))
+    return t[..., None] * J + (1.0 - t[..., None]) * A, t
+
+
+def dark_channel(img: np.ndarray, patch: int = 15) -> np.ndarray:
+    """``min_{y in Omega(x)} min_c img_c(y)`` over a ``patch`` x ``patch`` window."""
+    return ndimage.minimum_filter(img.min(axis=2), size=patch, mode="nearest")
+
+
+def atmospheric_light(I: np.ndarray, patch: int = 15, top: float = 0.001) -> np.ndarray:
+    """He et al.: among the brightest ``top`` fraction of the dark channel, the pixel of highest intensity."""
+    dark = dark_channel(I, patch).ravel()
+    n = max(1, int(round(top * dark.size)))
+    idx = np.argpartition(dark, -n)[-n:]
+    flat = I.reshape(-1, 3)
+    return flat[idx[np.argmax(flat[idx].sum(axis=1))]].copy()
+
+
+def recover(I: np.ndarray, t: np.ndarray, A: np.ndarray, t0: float = 0.1) -> np.ndarray:
+    """Scene radiance ``J = (I - A) / max(t, t0) + A`` (Eq. 17 solved for J), clipped to [0, 1]."""
+    return np.clip((I - A) / np.maximum(t, t0)[..., None] + A, 0.0, 1.0)
+
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    return ndimage.uniform_filter(x, size=2 * r + 1, mode="reflect")
+
+
+def guided_filter(guide: np.ndarray, p: np.ndarray, r: int = 40, eps: float = 1e-3) -> np.ndarray:
+    """Grey guided filter (He, Sun, Tang 2013): ``q = mean(a) guide + mean(b)``, window ``2r + 1``."""
+    mean_i, mean_p = _box(guide, r), _box(p, r)
+    cov = _box(guide * p, r) - mean_i * mean_p
+    var = _box(guide * guide, r) - mean_i ** 2
+    a = cov / (var + eps)
+    b = mean_p - a * mean_i
+    return _box(a, r) * guide + _box(b, r)
+
+
+def grey(I: np.ndarray) -> np.ndarray:
+    return I @ np.array([0.299, 0.587, 0.114])
+
+
+def boundary_transmission(I: np.ndarray, A: np.ndarray, patch: int = 15, c0: float = 20 / 255,
+                          c1: float = 300 / 255) -> np.ndarray:
+    """Meng et al. 2013, Eq. (9)-(11): the radiance is bounded by ``[c0, c1]``, so
+    ``t_b = max_c max((A_c - I_c) / (A_c - c0), (I_c - A_c) / (c1 - A_c))``, then the patch-wise
+    ``max`` over ``patch`` and a morphological closing: the guidance ``t~`` of PADNet's fidelity."""
+    lo = (A - I) / np.maximum(A - c0, 1e-3)
+    hi = (I - A) / np.maximum(c1 - A, 1e-3)
+    tb = np.clip(np.maximum(lo, hi).max(axis=2), 0.0, 1.0)
+    t = ndimage.maximum_filter(tb, size=patch, mode="nearest")
+    return np.clip(ndimage.grey_closing(t, size=patch, mode="nearest"), 0.05, 1.0)

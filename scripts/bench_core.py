@@ -60,7 +60,7 @@ def run_case(name: str, size: int, device: str, repeats: int, threads: int) -> d
         z = energy.L(x0)
         w = torch.zeros_like(z)
 
-        def step():  # one ADMM iteration, as in padnet.solvers.admm
+        def step():  # one ADMM iteration, as in padnet.optim.solvers.admm
             xx = energy.solve_split(z - w, 0.1)
             Lx = energy.L(xx)
             zz = prox_lp(Lx + w, energy.lam / 0.1, energy.p)

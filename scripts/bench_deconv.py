@@ -1,4 +1,4 @@
-"""Speed and memory of every deblurring method of Table 2 (``padnet.deconv.deblur``, default settings,
+"""Speed and memory of every deblurring method of Table 2 (``padnet.pipelines.deblur.deblur``, default settings,
 ``boundary="taper"``) on a 255x255 and a 1 MP (1024x1024) grey image, on CPU (and CUDA when present).
 
 Each (method, size, device) runs in a fresh subprocess: one warm-up call (loads the model, plans the

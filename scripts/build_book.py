@@ -66,8 +66,11 @@ def chapters_from_toc(toc: Path) -> list[str]:
     return files
 
 
-def execute_chapter(stem: str, mode: str, device: str, threads: int) -> tuple[str, float]:
-    """Convert ``<stem>.md`` and execute it into ``<stem>.ipynb``; returns (stem, seconds)."""
+def execute_chapter(stem: str, mode: str, device: str) -> tuple[str, float]:
+    """Convert ``<stem>.md`` and execute it into ``<stem>.ipynb``; returns (stem, seconds).
+
+    Each chapter applies the determinism policy itself (``padnet.runtime.reproducible()`` in its first
+    cell: ``PADNET_THREADS`` threads, default 1), so this execution and nbval's rerun compute alike."""
     import jupytext
     import papermill
 
@@ -77,7 +80,6 @@ def execute_chapter(stem: str, mode: str, device: str, threads: int) -> tuple[st
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     jupytext.write(nb, raw, fmt="ipynb")
-    os.environ["OMP_NUM_THREADS"] = str(threads)
     t0 = time.perf_counter()
     try:
         papermill.execute_notebook(str(raw), str(out), parameters={"mode": mode, "device": device},
@@ -104,13 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     chapters = chapters_from_toc(REPO / "_toc.yml")
     todo = [] if args.site_only else [c for c in chapters if not args.only or c in args.only]
     jobs = max(1, min(args.jobs, len(todo) or 1))
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    print(f"executing {len(todo)} chapter(s) in {args.mode} mode on {jobs} worker(s), {threads} thread(s) each",
-          flush=True)
+    print(f"executing {len(todo)} chapter(s) in {args.mode} mode on {jobs} worker(s) "
+          f"({os.environ.get('PADNET_THREADS', '1')} thread(s) each: padnet.runtime)", flush=True)
     t0 = time.perf_counter()
     failed = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(execute_chapter, c, args.mode, args.device, threads): c for c in todo}
+        futures = {pool.submit(execute_chapter, c, args.mode, args.device): c for c in todo}
         with tqdm(total=len(futures), desc="chapters", unit="ch") as bar:
             for fut in as_completed(futures):
                 chapter = futures[fut]

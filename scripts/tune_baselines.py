@@ -3,7 +3,7 @@
 Train400 images (or the embedded set without data) are blurred with generated motion kernels (replicate
 borders, 1% noise, 8-bit), deblurred over a grid of ``lam`` per method, and scored by PSNR on a 15 px
 cropped interior.  The best weights are printed and written to ``results/tune_baselines.csv``; the
-defaults of TV, Wiener and the explicit PADNet's beta (Eq. 16) in ``padnet/deconv.py`` are set from
+defaults of TV, Wiener and the explicit PADNet's beta (Eq. 16) in ``padnet/pipelines/deblur.py`` are set from
 this run.  HL keeps Krishnan and
 Fergus's published lambda = 2000 (our lam = 5e-4) and is listed for reference; the image-domain
 ADMM/HQS defaults are the same energy as HL with p = 0.8 and are not tuned here.

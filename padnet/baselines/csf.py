@@ -6,9 +6,9 @@ and data weight ``lam_t`` (Schmidt and Roth, Eq. 10), solved in closed form in t
     x_t = F^-1[ (lam_t conj(K) Y + sum_i conj(F_ti) F(psi_ti(f_ti * x_{t-1})))
                 / (lam_t |K|^2 + sum_i |F_ti|^2) ]
 
-with ``x_0 = y``, circular boundaries (``padnet.deconv.deblur`` pads and edge-tapers real images first).
+with ``x_0 = y``, circular boundaries (``padnet.pipelines.deblur.deblur`` pads and edge-tapers real images first).
 Filters are combinations of the 24 non-constant 5x5 DCT basis filters (zero mean, as in CSF_5x5);
-``psi`` is our piecewise-linear RBF (:class:`padnet.networks.RBF`) instead of Gaussian bumps.
+``psi`` is our piecewise-linear RBF (:class:`padnet.nets.units.RBF`) instead of Gaussian bumps.
 
 Training (:func:`train_csf`): greedy stage by stage (each new stage starts from the previous one's
 parameters and minimises the MSE of its output with the earlier stages frozen), then joint fine-tuning

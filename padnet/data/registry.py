@@ -2,19 +2,9 @@
 download addresses.  Loaders live in :mod:`padnet.data.deblur` and :mod:`padnet.data.haze`.
 
 Datasets live in ``$PADNET_DATA/<name>/`` laid out as in the project's shared data folders; each file is
-checked against ``data/manifests/<name>.sha256`` before use.  Facts honoured here (from each data set's
-SOURCE.md):
-
-* **levin09**: ``f`` in each ``.mat`` is a *correlation* kernel (``y ~ correlate(x, f)``); the convolution
-  PSF is ``rot180(f)``.  Each file's own ``x`` is its ground truth.  ``y`` is a real capture.
-* **sun2013**: the 640 inputs are ``rgb2gray(GT)`` (MATLAB weights, uint8) correlated with Levin's 8
-  kernels with replicate borders, plus N(0, 0.01^2) noise and 8-bit quantisation.  We synthesise them
-  with a fixed seed; :func:`sun2013_official_residual` compares our synthesis with the 80 official files.
-* **train400**: 400 grey 180x180 images (Chen and Pock 2017), the only training images for deblurring.
-
-Without benchmark data everything runs on :func:`embedded_deblur_set`, built from images that ship inside
-scikit-image with synthetic kernels and noise; every sample carries ``embedded=True`` and every table
-made from it says so (:data:`EMBEDDED_NOTICE`).
+checked against ``padnet/data/manifests/<name>.sha256`` (shipped with the package) before use.  The
+facts each data set's SOURCE.md records (kernel orientation, synthesis, protocols) are honoured by the
+loaders in :mod:`padnet.data.deblur` and :mod:`padnet.data.haze`.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class MethodSpec:
     p: float | None = None
 
 
-#: The classical rows of Table 2 that :func:`padnet.deconv.deblur` provides, with and without our
+#: The classical rows of Table 2 that :func:`padnet.pipelines.deblur.deblur` provides, with and without our
 #: boundary handling ("circular" is how the published HL/TV codes treat the image border).
 CLASSICAL_BASELINES = [
     MethodSpec("HL", "hl"), MethodSpec("HL (circular)", "hl", boundary="circular"),

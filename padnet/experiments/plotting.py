@@ -11,7 +11,7 @@ STYLE = {"ADMM": ("tab:blue", "-"), "HQS": ("tab:orange", "-"), "EPADNet": ("tab
 
 
 def figure1(traces: list[dict], priors: tuple[str, ...] = ("l1", "l0.8", "l0")):
-    """Fig. 1 of the paper from per-iteration trace rows (``padnet.table1.table1()["traces"]``).
+    """Fig. 1 of the paper from per-iteration trace rows (``padnet.experiments.table1.table1()["traces"]``).
 
     Row (a): iteration error ``||g_{k+1} - g_k|| / ||g_k||`` per prior, with EPADNet's error condition
     (``||E_k||`` and ``C_E ||g_{k+1} - g_k||``, dash-dot, right axis).  Row (b): reconstruction error

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from padnet.checks import resolve_device
-from padnet.data import EMBEDDED_NOTICE, DataError
+from padnet.data import EMBEDDED_NOTICE, DataError, available
 from padnet.experiments import paper, table1, table2, table3
 from padnet.experiments.common import (
     CLASSICAL_BASELINES,
@@ -51,6 +51,11 @@ CACHE_DIR = results_dir()
 SUN640_CACHE = "table2-sun640"
 
 
+#: benchmarks each table's quick run needs (without them it runs on the embedded set and compares nothing)
+_DATASETS = {"table1": ["levin09"], "table2": ["levin09", "sun2013"], "table3": ["sots_indoor", "middlebury2005"],
+             "baselines": ["levin09"]}
+
+
 def cached(table: str, name: str) -> list[dict]:
     """Rows of a cached CSV, e.g. ``cached("table1", "table1.csv")``; :class:`DataError` in one line when
     the cache is not there (an installed package without ``PADNET_RESULTS``)."""
@@ -68,7 +73,18 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     ``methods`` (Table 2 only): run only these ``padnet deblur`` methods (default: every row).
 
     Returns an exit code: 1 when a quick run's rows disagree with the cached full run.
+
+    Raises:
+        DataError: a quick run on benchmark data whose cached full run is not there (checked before any
+            work: an installed package carries no caches; set ``PADNET_RESULTS``).
     """
+    if table not in _DATASETS:
+        raise ValueError(f"unknown table {table!r}")
+    cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
+    cache = CACHE_DIR / cache_table / f"{table}_per_image.csv"
+    if quick and all(available(d) for d in _DATASETS[table]) and not cache.is_file():
+        raise DataError(f"no cached full run at {cache} to check the quick run against; "
+                        f"set {RESULTS_ENV} to a checkout's data/results")
     out.mkdir(parents=True, exist_ok=True)
     if table == "table1":
         return _table1(quick, out, device, jobs)

@@ -2,7 +2,7 @@
 
 :func:`deblur` is what ``padnet deblur`` calls.  Real photographs (Levin's captures) and Sun's
 replicate-border inputs are not periodic, so by default the blurred image is extended with
-:func:`padnet.operators.pad_for_deconvolution` (replicate padding + edge tapering), deconvolved with the
+:func:`padnet.physics.operators.pad_for_deconvolution` (replicate padding + edge tapering), deconvolved with the
 circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`` skips this.
 
 Learned methods (committed weights in ``padnet/models``, computed in float32):
@@ -175,7 +175,7 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
         kernel: PSF ``(1, 1, h, w)``, summing to 1.
         method: ``"epadnet"`` (Eq. 15-16) or ``"ipadnet"`` (``f_im``).
         beta: weight of the linear layer of Eq. (16) (explicit only; default :data:`DEFAULTS`).
-        model: a :class:`padnet.training.Model` to use instead of the committed one.
+        model: a :class:`padnet.learn.store.Model` to use instead of the committed one.
 
     Returns:
         ``x`` of the same shape, dtype and device as ``y``.

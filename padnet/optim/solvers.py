@@ -34,27 +34,35 @@ def _check_solver_args(eps: float, max_iter: int, **positive: float) -> None:
 
 
 def admm(energy: LpEnergy, x0: torch.Tensor, rho: float, eps: float = 1e-3, max_iter: int = 200,
-         x_gt: torch.Tensor | None = None) -> tuple[torch.Tensor, Trace]:
-    """ADMM (scaled form) on ``min_x f(x) + lam ||z||_p^p`` s.t. ``z = L x``, fixed penalty ``rho``.
+         x_gt: torch.Tensor | None = None, rho_rate: float = 1.0, rho_max: float | None = None
+         ) -> tuple[torch.Tensor, Trace]:
+    """ADMM (scaled form) on ``min_x f(x) + lam ||z||_p^p`` s.t. ``z = L x``, penalty ``rho`` (fixed, or
+    increased geometrically: ``rho_{k+1} = min(rho_rate rho_k, rho_max)``, the continuation that nonconvex
+    ADMM needs to settle).
 
     Updates per iteration (the p-prox by GISA for 0 < p < 1)::
 
         x <- argmin_x f(x) + rho/2 ||L x - (z - w)||^2     (exact, FFT)
         z <- prox_lp(L x + w, lam / rho, p)
         w <- w + L x - z
+        w <- w rho_k / rho_{k+1}                             (scaled dual, when rho grows)
 
     Args:
         energy: the energy (fidelity, lam, p, analysis operator L).
         x0: initial image / gradient field, shape of the fidelity's unknown.
         rho: ADMM penalty.
         eps: stopping tolerance on the relative change of the iterate.
-        max_iter: iteration cap.
+        max_iter: iteration cap (the trace's ``stop_reason`` says whether it ended the run).
         x_gt: optional ground truth (or a callable ``x -> error``) for the reconstruction error in the trace.
+        rho_rate, rho_max: continuation (``rho_rate = 1``: fixed penalty).
 
     Returns:
-        The final iterate and its :class:`Trace`.
+        The final iterate and its :class:`Trace` (``rho`` per iteration).
     """
-    _check_solver_args(eps, max_iter, rho=rho)
+    _check_solver_args(eps, max_iter, rho=rho, rho_rate=rho_rate)
+    if rho_rate < 1:
+        raise InputError(f"rho_rate must be >= 1, got {rho_rate}")
+    rho_max = rho if rho_max is None else rho_max
     rec = Recorder(energy, x_gt, "ADMM")
     identity = energy.analysis == "identity"
     x = x0
@@ -67,10 +75,14 @@ def admm(energy: LpEnergy, x0: torch.Tensor, rho: float, eps: float = 1e-3, max_
         z = prox_lp(Lx + w, energy.lam / rho, energy.p)
         w = w + Lx - z
         new = z if identity else x
-        done = rec.step(new, it, eps)
+        done = rec.step(new, it, eps, rho=rho)
         it = new
         if done:
             break
+        if rho_rate > 1 and rho < rho_max:
+            new_rho = min(rho * rho_rate, rho_max)
+            w = w * (rho / new_rho)  # the scaled dual is y / rho
+            rho = new_rho
     return it, rec.trace
 
 

@@ -35,6 +35,12 @@ class Trace:
     initial_energy: float = math.nan
 
     @property
+    def stop_reason(self) -> str:
+        """``"eps"`` when the stopping rule held, ``"cap"`` when the iteration cap (``max_iter``, ``k_max``)
+        ended the run first."""
+        return "eps" if self.converged else "cap"
+
+    @property
     def iterations(self) -> int:
         return len(self.rows)
 

@@ -12,7 +12,13 @@ from tests.conftest import REPO
 def test_cached_table1_has_provenance_and_the_issue_columns():
     folder = REPO / "data" / "results" / "table1"
     rows = read_csv(folder / "table1.csv")
-    assert list(rows[0]) == ["method", "prior", "iterations", "rel_error"]
+    assert list(rows[0]) == ["method", "prior", "iterations", "rel_error", "converged", "cond1_share"]
+    for r in rows:  # converged is a share of images; cond1_share only for EPADNet
+        assert 0 <= r["converged"] <= 1
+        assert (r["cond1_share"] == "") == (r["method"] != "EPADNet")
+    per_image = read_csv(folder / "table1_per_image.csv")
+    assert {r["stop_reason"] for r in per_image} <= {"eps", "cap"}
+    assert all((r["stop_reason"] == "eps") == r["converged"] for r in per_image)
     assert {r["method"] for r in rows} == {"ADMM", "HQS", "EPADNet", "IPADNet"}
     assert {r["prior"] for r in rows} == {"l1", "l0.8", "l0", "-"}
     prov = json.loads((folder / "provenance.json").read_text())

@@ -187,12 +187,19 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start, finetune)
 
 
-def stage_condition2(model: Model, v: torch.Tensor) -> list[float]:
-    """Condition 2 measured: ``||N_alpha_k(v) - v|| / alpha_k`` per stage (its sup over inputs is C_N)."""
-    pcfg = model.config.padnet_config()
-    out = []
-    with torch.no_grad():
-        for k, net in enumerate(model.networks):
-            a = pcfg.alpha(k)
-            out.append(float((batch_norm2(net(v, a) - v) / a).max()))
+def stage_condition2(model: Model, f: QuadraticFidelity, guide: torch.Tensor | None = None) -> list[float]:
+    """Condition 2 measured along a run of Alg. 1: ``||N_alpha_k(w_k) - w_k|| / alpha_k`` per stage, on each
+    stage's own input ``w_k = u_{k+1} + lambda_k`` (its sup over inputs is C_N).
+
+    Step 5 gives ``lambda_{k+1} = lambda_k + u_{k+1} - v_{k+1}``, so ``N(w_k) - w_k = -lambda_{k+1}``: the
+    quantity is ``||lambda_{k+1}|| / alpha_k`` (largest over the batch).
+    """
+    cfg = model.config
+    pcfg = cfg.padnet_config()
+    out: list[float] = []
+
+    def record(k: int, state: PADNetState, diag: dict) -> None:
+        out.append(float(batch_norm2(state.lam).max()) / pcfg.alpha(k))
+
+    padnet_solve(f, model.as_callables(guide=guide), pcfg, prox_r=cfg.prox_r(), callback=record)
     return out

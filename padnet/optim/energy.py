@@ -23,6 +23,7 @@ from padnet.physics.operators import diff_otfs, grad, psf2otf
 
 __all__ = [
     "QuadraticFidelity",
+    "MoreauYosidaFidelity",
     "LpEnergy",
     "u_step",
     "error_Ek",
@@ -110,6 +111,30 @@ class QuadraticFidelity:
             return (self.b + c_t * z) / (1.0 + c_t)
         num = torch.fft.rfft2(self._Ktb + c_t * z)
         return torch.fft.irfft2(num / (self._h2 + c_t), s=z.shape[-2:]).to(z.dtype)
+
+
+@dataclass
+class MoreauYosidaFidelity:
+    """``f^mu_{x_k}(x) = f(x) + mu/2 ||x - x_k||^2``, the smooth part of Eq. (2), with the same interface as
+    :class:`QuadraticFidelity` where solvers need it (value, gradient, exact prox)."""
+
+    f: QuadraticFidelity
+    x_k: torch.Tensor
+    mu: float
+
+    @property
+    def b(self) -> torch.Tensor:
+        return self.f.b
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.f(x) + 0.5 * self.mu * batch_norm2(x - self.x_k) ** 2
+
+    def grad(self, x: torch.Tensor) -> torch.Tensor:
+        return grad_f_mu(self.f, x, self.x_k, self.mu)  # Eq. (2)
+
+    def prox(self, z: torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
+        """``argmin_u f^mu_{x_k}(u) + c/2 ||u - z||^2`` (the two penalties merge, as in the u-step)."""
+        return self.f.prox((self.mu * self.x_k + c * z) / (self.mu + c), self.mu + c)
 
 
 def u_step(f: QuadraticFidelity, x_k: torch.Tensor, w: torch.Tensor, mu: float, rho: float) -> torch.Tensor:

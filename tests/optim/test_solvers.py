@@ -87,3 +87,20 @@ def test_baselines_improve_on_the_blurred_input(gen):
     err0 = float((y - x).norm())
     for out in (tv_deconv(y, k, lam=5e-4)[0], hl_deconv(y, k, lam=2e-4)[0], wiener_deconv(y, k, 1e-2)):
         assert float((out - x).norm()) < 0.8 * err0
+
+
+def test_proximal_point_reaches_the_minimiser_of_a_convex_problem(tiny):
+    """On a small l1 problem, the exact proximal-point method ends at the minimiser found by scipy, with
+    F decreasing at every stage."""
+    from padnet.optim.solvers import proximal_point
+
+    _, y, k = tiny
+    lam = 0.01
+    K = dense(lambda e: conv_direct(e, k), (1, 5, 6))
+    ref, fref = scipy_l1(K, np.eye(30), y.flatten().numpy(), lam)
+    energy = LpEnergy(QuadraticFidelity.deblur(y, k), lam, 1.0)
+    x, trace = proximal_point(energy, y, mu=0.5, eps=1e-9, max_iter=500, inner=200)
+    assert float(energy(x)) == pytest.approx(fref, rel=1e-5, abs=1e-9)
+    assert np.allclose(x.flatten().numpy(), ref, atol=5e-4)
+    F = [trace.initial_energy] + trace.column("energy")
+    assert all(a >= b - 1e-12 for a, b in zip(F, F[1:]))

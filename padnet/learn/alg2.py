@@ -28,7 +28,13 @@ from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
 from padnet.learn.store import Model, networks_from_blob, safe_load, save_checkpoint
 from padnet.nets.units import ResidualPropagation, make_unit
-from padnet.optim.energy import QuadraticFidelity, batch_norm2, grad_f_mu, u_step
+from padnet.optim.energy import (
+    QuadraticFidelity,
+    batch_norm2,
+    error_Ek,
+    grad_f_mu,
+    u_step,
+)
 from padnet.optim.unrolled import PADNetState, padnet_solve, padnet_stage
 from padnet.runtime import torch_seeded
 from padnet.tasks import TrainingSet
@@ -141,10 +147,16 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                 idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(dev)
                 out = tr.network(net, idx)(v_in_tr[idx], alpha)  # Alg. 2, step 4: N_alpha with t+1 units
                 loss = F.mse_loss(out, tgt_tr[idx])
-                if cfg.loss == "v+x" and cfg.explicit:
+                if cfg.explicit and (cfg.loss == "v+x" or cfg.cond1_weight > 0):
                     f_b = f_tr.select(idx)
-                    x_b = prox(out - grad_f_mu(f_b, out, s_tr.x[idx], pcfg.mu))  # Alg. 1, step 4
-                    loss = loss + F.mse_loss(x_b, tgt_tr[idx])
+                    x_k = s_tr.x[idx]
+                    x_b = prox(out - grad_f_mu(f_b, out, x_k, pcfg.mu))  # Alg. 1, step 4
+                    if cfg.loss == "v+x":
+                        loss = loss + F.mse_loss(x_b, tgt_tr[idx])
+                    if cfg.cond1_weight > 0:  # Alg. 2, step 7 as a loss: ||E_k|| against C_E ||x_k+1 - x_k||
+                        gap = batch_norm2(error_Ek(f_b, x_b, out, pcfg.mu)) - pcfg.C_E * batch_norm2(x_b - x_k)
+                        scale = batch_norm2(x_k).clamp_min(1e-12)
+                        loss = loss + cfg.cond1_weight * (k + 1) * (F.relu(gap) / scale).pow(2).mean()
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

@@ -20,7 +20,9 @@ class TrainConfig:
     ``"v+x"`` (explicit only) adds the same loss on the corrected ``x_{k+1} = prox_r(v - grad f^mu(v))``.
     ``finetune_steps > 0`` adds, after Alg. 2, a joint fine-tuning of all stages through the unrolled
     Alg. 1 (loss on the final ``x_K``; batch norm statistics frozen), the optional last step of the
-    paper's learning framework.
+    paper's learning framework.  ``cond1_weight > 0`` (explicit only) adds Alg. 2's error condition as a
+    loss, ``cond1_weight (k + 1) relu(||E_k|| - C_E ||x_{k+1} - x_k||)^2 / ||x_k||^2`` at stage k (dominant
+    in later stages, where the ground-truth loss alone leaves Condition 1 unmet).
     """
 
     name: str
@@ -41,6 +43,7 @@ class TrainConfig:
     kernel_sizes: tuple[int, ...] = (13, 17, 21, 25, 27)
     noise: float = 0.01
     cond1_share: float = 1.0
+    cond1_weight: float = 0.0
     loss: str = "v"
     seed: int = 0
     finetune_steps: int = 0

@@ -99,7 +99,7 @@ def test_proximal_point_reaches_the_minimiser_of_a_convex_problem(tiny):
     K = dense(lambda e: conv_direct(e, k), (1, 5, 6))
     ref, fref = scipy_l1(K, np.eye(30), y.flatten().numpy(), lam)
     energy = LpEnergy(QuadraticFidelity.deblur(y, k), lam, 1.0)
-    x, trace = proximal_point(energy, y, mu=0.5, eps=1e-9, max_iter=500, inner=200)
+    x, trace = proximal_point(energy, y, mu=0.05, eps=1e-9, max_iter=100, inner=100)
     assert float(energy(x)) == pytest.approx(fref, rel=1e-5, abs=1e-9)
     assert np.allclose(x.flatten().numpy(), ref, atol=5e-4)
     F = [trace.initial_energy] + trace.column("energy")

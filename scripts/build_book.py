@@ -86,7 +86,21 @@ def execute_chapter(stem: str, mode: str, device: str) -> tuple[str, float]:
                                    kernel_name="python3", progress_bar=False, cwd=str(src.parent))
     finally:
         raw.unlink(missing_ok=True)
+    hide_injected_parameters(out)
     return stem, time.perf_counter() - t0
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected ``# Parameters`` cell ``remove-cell``: it stays in the notebook (papermill
+    and nbval read it) but not on the page, like the chapter's own ``parameters`` cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
 
 
 def main(argv: list[str] | None = None) -> int:

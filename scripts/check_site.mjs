@@ -7,7 +7,10 @@
 //   - the page loads (HTTP 200) without JavaScript errors;
 //   - every <img> has decoded, with a non-zero rendered size;
 //   - formulas render: pages with math have MathJax containers and no MathJax error nodes;
-//   - every internal link points to an existing page, and an anchor to an existing id.
+//   - every internal link points to an existing page, and an anchor to an existing id;
+//   - what a reader would notice: no NaN/None table cells, no pandas row numbers (index column), no
+//     papermill parameters cell, no stderr output block, no absolute path of the build machine, every
+//     figure (a notebook image output) with a caption or a heading above it.
 // Exit code 0 when everything passes, 1 otherwise (each problem printed on its own line).
 // Needs playwright-core (installed by `make book` under .npm/) and Debian's chromium.
 
@@ -64,7 +67,15 @@ async function inspectPage() {
       return { src: im.getAttribute("src"), natural: im.naturalWidth * im.naturalHeight, w: r.width, h: r.height,
         hidden: im.closest("[hidden], .d-none") !== null || getComputedStyle(im).display === "none" };
     });
+    const cells = [...document.querySelectorAll("table td, table th")].map((c) => c.textContent.trim());
+    const badCells = cells.filter((t) => /^(nan|NaN|None|<NA>)$/.test(t)).length;
+    const rowNumbers = document.querySelectorAll("table th.row_heading, table.dataframe tbody th").length;
+    const stderr = document.querySelectorAll(".output.stderr, .stderr").length;
+    const text = document.body.innerText;
+    const params = /# Parameters\b|^\s*mode = "(quick|full)"\s*$/m.test(text);
+    const paths = (text.match(/(?:\/work\/|\/tmp\/|\/home\/|\/root\/|\/Users\/)[^\s"')]*/g) || []);
     return { hasMath, mathjax: !!window.MathJax, containers: document.querySelectorAll("mjx-container").length,
+      badCells, rowNumbers, stderr, params, paths,
       mathErrors: document.querySelectorAll("mjx-merror, .MathJax_Error").length, imgs,
       ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
       links: [...document.querySelectorAll("a[href]")].map((a) => a.href) };
@@ -115,6 +126,11 @@ while (queue.length) {
     if (info.mathErrors) problems.push(`${url}: ${info.mathErrors} formula(s) with MathJax errors`);
     formulas += info.containers;
   }
+  if (info.badCells) problems.push(`${url}: ${info.badCells} table cell(s) showing NaN/None`);
+  if (info.rowNumbers) problems.push(`${url}: ${info.rowNumbers} pandas row-number cell(s) (index column shown)`);
+  if (info.stderr) problems.push(`${url}: ${info.stderr} stderr output block(s) on the page`);
+  if (info.params) problems.push(`${url}: papermill parameters cell shown`);
+  for (const path of new Set(info.paths)) problems.push(`${url}: absolute path of the build machine: ${path}`);
   for (const e of errors) {
     // sphinx-thebe 0.3 (pulled in by jupyter-book 1.0.4) adds its inline config script twice, so the
     // second `const THEBE_JS_URL` throws; thebe is never started here (no launch buttons), so this

@@ -20,6 +20,7 @@ from scipy import ndimage
 from padnet.checks import InputError
 
 __all__ = ["render_haze", "dark_channel", "atmospheric_light", "recover", "guided_filter", "grey",
+           "transmission_lower_bound",
            "boundary_transmission", "check_hazy"]
 
 
@@ -61,6 +62,13 @@ def atmospheric_light(I: np.ndarray, patch: int = 15, top: float = 0.001) -> np.
 def recover(I: np.ndarray, t: np.ndarray, A: np.ndarray, t0: float = 0.1) -> np.ndarray:
     """Scene radiance ``J = (I - A) / max(t, t0) + A`` (Eq. 17 solved for J), clipped to [0, 1]."""
     return np.clip((I - A) / np.maximum(t, t0)[..., None] + A, 0.0, 1.0)
+
+
+def transmission_lower_bound(I: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """The physical bound ``t >= 1 - min_c I_c / A_c``: Eq. (17) with ``J >= 0`` gives
+    ``I_c >= (1 - t) A_c`` for every channel.  A smaller ``t`` makes the recovered radiance negative
+    (black pixels after clipping)."""
+    return np.clip(1.0 - (I / np.maximum(A, 1e-3)).min(axis=2), 0.0, 1.0)
 
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:

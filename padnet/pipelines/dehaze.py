@@ -71,7 +71,7 @@ class Refinement:
 
 #: The committed pipeline's settings, chosen on the SOTS training scenes (``scripts/tune_dehaze.py``,
 #: cached in ``data/results/dehaze-tuning``), never on the test scenes or Middlebury.
-REFINEMENT = Refinement(scale=1, radius=0, eps=1e-3, bound=False)
+REFINEMENT = Refinement(scale=1, radius=16, eps=1e-3, bound=True)
 
 
 def _downscale(img: np.ndarray, s: int) -> np.ndarray:

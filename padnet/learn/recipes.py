@@ -51,6 +51,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         self.kernel_sizes = tuple(self.kernel_sizes)  # a JSON/checkpoint round trip gives a list
+        self.padnet, self.unit_kwargs = dict(self.padnet), dict(self.unit_kwargs)  # no dict shared between recipes
 
     @property
     def explicit(self) -> bool:

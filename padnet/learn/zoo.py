@@ -35,6 +35,8 @@ grey to slightly tinted A).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from padnet.checks import InputError
 from padnet.learn.recipes import TrainConfig
 
@@ -44,83 +46,40 @@ __all__ = ["LAM", "MODEL_CONFIGS", "BASELINE_MODELS", "named_config"]
 #: model's gradient stage); one value for every p, not chosen by a committed script.
 LAM = 3e-3
 
-_GRAD = dict(
-    domain="gradient",
-    lam=LAM,
-    padnet={"explicit": True, "mu": 0.2, "C_E": 0.08, "rho0": 0.03, "gamma": 2.0, "eps": 1e-3, "max_stages": 8},
-    unit="rbf",
-    unit_kwargs={"channels": 2, "width": 16, "kernel_size": 5},
-    t_max=3,
-    steps_per_unit=200,
-    n_train=128,
-    n_val=16,
-    patch=64,
-    loss="v+x",
-    seed=0,
-)
+def _schedule(explicit: bool, mu: float, C_E: float, rho0: float, gamma: float, max_stages: int,
+              eps: float = 1e-3) -> dict:
+    """Alg. 1/2 parameters as the recipe stores them (:class:`~padnet.optim.unrolled.PADNetConfig`'s fields)."""
+    return {"explicit": explicit, "mu": mu, "C_E": C_E, "rho0": rho0, "gamma": gamma, "eps": eps,
+            "max_stages": max_stages}
 
-# Training budget shared by both deconvolution models (Table 2): 7-layer units of width 16, at most 2 per stage.
-_DECONV_BUDGET = dict(
-    unit="conv7",
-    t_max=2,
-    steps_per_unit=2000,
-    batch_size=16,
-    lr=1e-3,
-    n_train=4096,
-    n_val=16,
-    patch=64,
-    seed=0,
-    finetune_lr=3e-4,
-)
 
-_IMAGE = dict(
-    _DECONV_BUDGET,
-    domain="image",
-    lam=0.0,
-    padnet={"explicit": False, "mu": 1e-3, "C_E": 0.0, "rho0": 3e-3, "gamma": 2.5, "eps": 1e-3, "max_stages": 6},
-    unit_kwargs={"channels": 1, "width": 16},
-    loss="v",
-    finetune_steps=4000,
-)
+#: Table 1's gradient-domain models: RBF units, at most 3 per stage, 8 stages.
+_GRAD = TrainConfig(name="grad", domain="gradient", lam=LAM,
+                    padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=8),
+                    unit="rbf", unit_kwargs={"channels": 2, "width": 16, "kernel_size": 5}, t_max=3,
+                    steps_per_unit=200, n_train=128, n_val=16, patch=64, loss="v+x", seed=0)
 
-# Explicit PADNet for deconvolution (Eq. 15-16): the l0.8 prior and Alg. 1/2 parameters of the gradient-domain
-# models, with units on the 2 gradient channels; no joint fine-tuning (see the module docstring).
-_GRAD_DECONV = dict(
-    _DECONV_BUDGET,
-    domain="gradient",
-    lam=LAM,
-    padnet={"explicit": True, "mu": 0.2, "C_E": 0.08, "rho0": 0.03, "gamma": 2.0, "eps": 1e-3, "max_stages": 6},
-    unit_kwargs={"channels": 2, "width": 16},
-    loss="v+x",
-    finetune_steps=0,
-)
-
-_DEHAZE = dict(
-    domain="transmission",
-    lam=0.0,
-    padnet={"explicit": False, "mu": 0.1, "C_E": 0.0, "rho0": 1.0, "gamma": 3.0, "eps": 1e-3, "max_stages": 3},
-    unit="conv17",
-    unit_kwargs={"channels": 1, "width": 16, "guide_channels": 3},
-    t_max=1,
-    steps_per_unit=500,
-    batch_size=8,
-    lr=1e-3,
-    n_train=512,
-    n_val=16,
-    patch=64,
-    noise=0.0,
-    loss="v",
-    seed=0,
-)
+#: Training budget shared by both deconvolution models (Table 2): 7-layer units of width 16, at most 2 per stage.
+_DECONV = TrainConfig(name="deconv", unit="conv7", t_max=2, steps_per_unit=2000, batch_size=16, lr=1e-3,
+                      n_train=4096, n_val=16, patch=64, seed=0, finetune_lr=3e-4)
 
 MODEL_CONFIGS: dict[str, TrainConfig] = {
-    "grad-epadnet-l1": TrainConfig(name="grad-epadnet-l1", p=1.0, **_GRAD),
-    "grad-epadnet-l0.8": TrainConfig(name="grad-epadnet-l0.8", p=0.8, **_GRAD),
-    "grad-epadnet-l0": TrainConfig(name="grad-epadnet-l0", p=0.0, **_GRAD),
-    "grad-ipadnet": TrainConfig(name="grad-ipadnet", p=None, **_GRAD),
-    "deconv-explicit": TrainConfig(name="deconv-explicit", p=0.8, **_GRAD_DECONV),
-    "deconv-implicit": TrainConfig(name="deconv-implicit", p=None, **_IMAGE),
-    "dehaze": TrainConfig(name="dehaze", p=None, **_DEHAZE),
+    **{f"grad-epadnet-{label}": replace(_GRAD, name=f"grad-epadnet-{label}", p=p)
+       for label, p in (("l1", 1.0), ("l0.8", 0.8), ("l0", 0.0))},
+    "grad-ipadnet": replace(_GRAD, name="grad-ipadnet", p=None),
+    # Eq. (15)-(16): the l0.8 prior and Alg. 1/2 parameters of the gradient-domain models, units on the 2
+    # gradient channels; no joint fine-tuning (see the module docstring)
+    "deconv-explicit": replace(_DECONV, name="deconv-explicit", p=0.8, domain="gradient", lam=LAM,
+                               padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=6),
+                               unit_kwargs={"channels": 2, "width": 16}, loss="v+x", finetune_steps=0),
+    "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
+                               padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
+                               unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),
+    "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
+                          padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
+                          unit="conv17", unit_kwargs={"channels": 1, "width": 16, "guide_channels": 3}, t_max=1,
+                          steps_per_unit=500, batch_size=8, lr=1e-3, n_train=512, n_val=16, patch=64, noise=0.0,
+                          loss="v", seed=0),
 }
 
 #: Trained state of baselines (not PADNets), also made by ``padnet train NAME``.

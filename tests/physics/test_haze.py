@@ -42,3 +42,30 @@ def test_boundary_constraint_is_a_lower_bound(scene):
 def test_atmospheric_light_finds_the_haziest_region(scene):
     J, I, t, A = scene
     assert np.allclose(haze.atmospheric_light(I), A, atol=2e-3)  # the far region has t = exp(-8)
+
+
+def test_transmission_lower_bound_is_where_the_radiance_turns_negative(rng):
+    """At t = the bound, the darkest channel of (I - A) / t + A is exactly 0; above it none is negative."""
+    from padnet.physics.haze import transmission_lower_bound
+
+    I = rng.uniform(0.05, 0.95, size=(8, 9, 3))
+    A = np.array([0.9, 0.95, 0.85])
+    tb = transmission_lower_bound(I, A)
+    J = (I - A) / np.maximum(tb, 1e-12)[..., None] + A
+    inside = tb > 1e-6
+    assert np.allclose(J.min(axis=2)[inside], 0.0, atol=1e-9)
+    J_above = (I - A) / np.minimum(tb + 0.05, 1.0)[..., None] + A
+    assert (J_above >= -1e-12).all()
+
+
+def test_refinement_keeps_a_constant_transmission_and_enforces_the_bound(rng):
+    from padnet.physics.haze import transmission_lower_bound
+    from padnet.pipelines.dehaze import Refinement, refine_transmission
+
+    I = rng.uniform(0.1, 0.9, size=(40, 50, 3))
+    A = np.array([0.95, 0.95, 0.95])
+    t = np.full((40, 50), 0.6)
+    assert np.allclose(refine_transmission(t, I, A, Refinement(radius=8, bound=False)), 0.6)
+    low = np.full((40, 50), 0.01)
+    refined = refine_transmission(low, I, A, Refinement(radius=0, bound=True))
+    assert (refined >= np.clip(transmission_lower_bound(I, A), 0.05, 1.0) - 1e-12).all()

@@ -8,12 +8,13 @@ notebook prints identical outputs.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping
 
 import pandas as pd
 
-__all__ = ["MISSING", "Table", "table", "default_decimals"]
+__all__ = ["MISSING", "Table", "table", "default_decimals", "PageWarning", "warning"]
 
 #: what a cell shows when there is no number (not measured, not reported, not applicable)
 MISSING = "—"
@@ -93,3 +94,22 @@ def table(frame: pd.DataFrame | list[dict], decimals: Mapping[str, int] | None =
     """
     df = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
     return Table(df, decimals or {}, best or {}, uid, caption)
+
+
+class PageWarning:
+    """A warning box at the top of a page (the theme's admonition); plain text elsewhere."""
+
+    def __init__(self, text: str, title: str = "Warning"):
+        self.text, self.title = text, title
+
+    def _repr_html_(self) -> str:
+        return (f'<div class="admonition warning"><p class="admonition-title">{html.escape(self.title)}</p>'
+                f"<p>{html.escape(self.text)}</p></div>")
+
+    def __repr__(self) -> str:
+        return f"{self.title.upper()}: {self.text}"
+
+
+def warning(text: str, title: str = "Embedded default data") -> PageWarning:
+    """A page-level warning box, e.g. that a page ran on the embedded default data."""
+    return PageWarning(text, title)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import html
 import math
+import re
+import warnings
 from collections.abc import Mapping
 
 import pandas as pd
 
-__all__ = ["MISSING", "Table", "table", "default_decimals", "PageWarning", "warning"]
+__all__ = ["MISSING", "Table", "table", "default_decimals", "PageWarning", "warning", "silence_known_warnings"]
 
 #: what a cell shows when there is no number (not measured, not reported, not applicable)
 MISSING = "—"
@@ -113,3 +115,12 @@ class PageWarning:
 def warning(text: str, title: str = "Embedded default data") -> PageWarning:
     """A page-level warning box, e.g. that a page ran on the embedded default data."""
     return PageWarning(text, title)
+
+
+def silence_known_warnings() -> None:
+    """Keep two known warnings off the book's pages: the embedded-data notice (each affected page shows it
+    as a :func:`warning` box instead) and tqdm's "IProgress not found" (a notebook without widgets)."""
+    from padnet.data.registry import EMBEDDED_NOTICE
+
+    warnings.filterwarnings("ignore", message=re.escape(EMBEDDED_NOTICE[:40]))
+    warnings.filterwarnings("ignore", message="IProgress not found")

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from padnet.data.registry import EMBEDDED_NOTICE
+
 __all__ = ["MISSING", "Table", "table", "default_decimals", "PageWarning", "warning", "silence_known_warnings"]
 
 #: what a cell shows when there is no number (not measured, not reported, not applicable)
@@ -120,7 +122,5 @@ def warning(text: str, title: str = "Embedded default data") -> PageWarning:
 def silence_known_warnings() -> None:
     """Keep two known warnings off the book's pages: the embedded-data notice (each affected page shows it
     as a :func:`warning` box instead) and tqdm's "IProgress not found" (a notebook without widgets)."""
-    from padnet.data.registry import EMBEDDED_NOTICE
-
     warnings.filterwarnings("ignore", message=re.escape(EMBEDDED_NOTICE[:40]))
     warnings.filterwarnings("ignore", message="IProgress not found")

@@ -25,3 +25,21 @@ def test_best_value_is_bold_and_html_is_repeatable():
     assert sorted(part.strip(" ,{\n") for part in style.split("{")[0].split("\n")[-1].split(",")) == \
         ["#T_x_row1_col1", "#T_x_row1_col2"]  # B's PSNR (max) and B's error (min), nothing else
     assert "32.50" in html and ">0.2000<" in html
+
+
+def test_page_warning_box_and_silenced_notices():
+    import warnings
+
+    from padnet.data.registry import EMBEDDED_NOTICE
+    from padnet.experiments.presentation import silence_known_warnings, warning
+
+    box = warning("data <missing> & co")
+    assert 'class="admonition warning"' in box._repr_html_() and "&lt;missing&gt; &amp; co" in box._repr_html_()
+    assert repr(box).startswith("EMBEDDED DEFAULT DATA:")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        silence_known_warnings()
+        warnings.warn(EMBEDDED_NOTICE, stacklevel=1)
+        warnings.warn("IProgress not found. Please update jupyter", stacklevel=1)
+        warnings.warn("something else", stacklevel=1)
+    assert [str(w.message) for w in caught] == ["something else"]

@@ -3,7 +3,8 @@ then ``J = (I - A) / max(t, 0.1) + A`` with He et al.'s ``A``.
 
 PADNet estimates the transmission: an implicit PADNet on ``f(t) = 1/2 ||t - t~||^2``
 (:mod:`padnet.tasks.dehaze`) with the guidance ``t~`` of Meng et al.'s boundary constraint and 17-layer
-units that also read the hazy image (over ``A``).
+units that also read the hazy image (over ``A``); its output is refined by the grey guided filter and
+bounded below by ``1 - min_c I_c / A_c`` (:data:`REFINEMENT`, chosen on the SOTS training scenes).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ __all__ = ["METHODS", "Refinement", "REFINEMENT", "padnet_transmission", "unrefi
 
 
 METHODS = {
-    "padnet": "implicit PADNet on the transmission (17-layer guided units), guidance t~ of Meng et al.",
+    "padnet": "implicit PADNet on the transmission (17-layer guided units), guidance t~ of Meng et al., "
+              "guided-filter refinement and the physical bound on t",
     "dcp": "He et al. 2011 dark channel prior, guided-filter refinement",
     "bccr": "Meng et al. 2013 boundary constraint + contextual regularisation",
     "nonlocal": "Berman et al. 2016 non-local haze-lines",

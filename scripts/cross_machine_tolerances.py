@@ -22,31 +22,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
-from padnet.learn.alg2 import train
+from padnet.learn.alg2 import held_out_error, logged_error, train
 from padnet.learn.store import load_model
 from padnet.learn.zoo import MODEL_CONFIGS, named_config
 from padnet.runtime import reproducible, settings
-from padnet.tasks import TrainingSet
-
-
-def held_out_error(model, va: TrainingSet | None = None) -> float:
-    """Mean relative error of the committed stages on the recipe's held-out set (Alg. 1, every stage)."""
-    from padnet.optim.energy import batch_norm2
-    from padnet.optim.unrolled import padnet_solve
-
-    cfg = model.config
-    va = va or cfg.task.training_set(cfg, cfg.n_val, 1, torch.device("cpu"))
-    f, target = cfg.task.problem(va)
-    with torch.no_grad():
-        x, _ = padnet_solve(f, [va.network(n) for n in model.networks], cfg.padnet_config(), prox_r=cfg.prox_r(),
-                            differentiable=True)
-    return float((batch_norm2(x - target) / batch_norm2(target)).mean())
-
-
-def logged_error(model) -> float:
-    return model.finetune["val_rec_error_after"] if model.finetune else model.log[-1]["units"][-1]["val_rec_error"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,11 +35,12 @@ from padnet.optim.energy import (
     grad_f_mu,
     u_step,
 )
+from padnet.optim.trace import rec_error
 from padnet.optim.unrolled import PADNetState, padnet_solve, padnet_stage
 from padnet.runtime import torch_seeded
 from padnet.tasks import TrainingSet
 
-__all__ = ["train", "stage_condition2"]
+__all__ = ["train", "held_out_error", "logged_error", "stage_condition2"]
 
 
 def _seed(*parts: int) -> int:
@@ -60,7 +61,7 @@ def _finetune(cfg: TrainConfig, networks: list[ResidualPropagation], tr: Trainin
     for net in networks:
         net.eval()  # batch-norm statistics stay those of Alg. 2: the unrolled network is the deployed one
     with torch.no_grad():
-        before = float((batch_norm2(unrolled(f_va, va) - tgt_va) / batch_norm2(tgt_va)).mean())
+        before = rec_error(unrolled(f_va, va), tgt_va)
     params = [q for net in networks for q in net.parameters()]
     opt = torch.optim.Adam(params, lr=cfg.finetune_lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.finetune_steps)
@@ -75,7 +76,7 @@ def _finetune(cfg: TrainConfig, networks: list[ResidualPropagation], tr: Trainin
         sched.step()
         bar.set_postfix(loss=f"{loss.item():.2e}")
     with torch.no_grad():
-        after = float((batch_norm2(unrolled(f_va, va) - tgt_va) / batch_norm2(tgt_va)).mean())
+        after = rec_error(unrolled(f_va, va), tgt_va)
     return {"steps": cfg.finetune_steps, "lr": cfg.finetune_lr, "final_train_loss": float(loss.detach()),
             "val_rec_error_before": before, "val_rec_error_after": after}
 
@@ -169,7 +170,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
                 unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(trial.v, tgt_va)),
                             # implicit PADNet has x = v, so E_k = 0 and Condition 1 says nothing: not logged
                             "cond1_share": float(held.mean()) if cfg.explicit else None,
-                            "val_rec_error": float((batch_norm2(trial.x - tgt_va) / batch_norm2(tgt_va)).mean())}
+                            "val_rec_error": rec_error(trial.x, tgt_va)}
             stage_log["units"].append(unit_log)
             if cfg.explicit and unit_log["cond1_share"] >= cfg.cond1_share:  # Alg. 2, step 7
                 break
@@ -215,3 +216,21 @@ def stage_condition2(model: Model, f: QuadraticFidelity, guide: torch.Tensor | N
 
     padnet_solve(f, model.as_callables(guide=guide), pcfg, prox_r=cfg.prox_r(), callback=record)
     return out
+
+
+def held_out_error(model: Model, cfg: TrainConfig | None = None) -> float:
+    """Mean relative error ``||x_K - target|| / ||target||`` of ``model``'s stages on the held-out set of
+    ``cfg`` (default: the model's own recipe), regenerated as :func:`train` draws it (offset 1) on the CPU
+    and run through every stage of Alg. 1, as training evaluated it (no stopping rule)."""
+    cfg = cfg or model.config
+    va = cfg.task.training_set(cfg, cfg.n_val, 1, torch.device("cpu"))
+    f, target = cfg.task.problem(va)
+    with torch.no_grad():
+        x, _ = padnet_solve(f, [va.network(n) for n in model.networks], cfg.padnet_config(), prox_r=cfg.prox_r(),
+                            differentiable=True)
+    return rec_error(x, target)
+
+
+def logged_error(model: Model) -> float:
+    """The held-out error logged at the end of training (after the joint fine-tuning where there is one)."""
+    return model.finetune["val_rec_error_after"] if model.finetune else model.log[-1]["units"][-1]["val_rec_error"]

@@ -22,16 +22,6 @@ from padnet.learn.store import MODEL_DIR
 from tests.conftest import needs_data
 
 
-def _circ(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
-    """Brute-force circular convolution of (1, 1, H, W) x with a centred odd filter f (h, w)."""
-    out = torch.zeros_like(x)
-    h, w = f.shape
-    for a in range(h):
-        for b in range(w):
-            out += f[a, b] * torch.roll(x, shifts=(a - h // 2, b - w // 2), dims=(-2, -1))
-    return out
-
-
 def test_patch_averaging_is_the_scaled_adjoint_of_patch_extraction(rng):
     x = torch.from_numpy(rng.random((1, 1, 9, 11)))
     z = torch.from_numpy(rng.random((99, 16)))

@@ -1,32 +1,12 @@
 """Deblurring benchmarks: Levin's kernel orientation, Sun's synthesis, Train400, the embedded set."""
 
-import shutil
 
 import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
 from padnet import data
-from padnet.data import registry
 from tests.conftest import needs_data
-
-
-@pytest.fixture
-def fake_levin(tmp_path, monkeypatch):
-    """A PADNET_DATA holding a copy of two real Levin files (for corruption tests)."""
-    import os
-
-    src = os.environ.get("PADNET_DATA")
-    if not src:
-        pytest.skip("needs PADNET_DATA for a real file to corrupt")
-    folder = tmp_path / "levin09"
-    folder.mkdir()
-    for name in ("im05_flit01.mat", "im05_flit02.mat"):
-        shutil.copy(f"{src}/levin09/{name}", folder / name)
-    monkeypatch.setenv("PADNET_DATA", str(tmp_path))
-    registry._VERIFIED.clear()
-    yield folder
-    registry._VERIFIED.clear()
 
 
 @needs_data("levin09")

@@ -29,31 +29,17 @@ import pytest
 import torch
 
 from padnet.checks import InputError
-from padnet.learn.alg2 import train
+from padnet.learn.alg2 import held_out_error, logged_error, train
 from padnet.learn.store import MODEL_DIR, file_sha256, load_model
 from padnet.learn.zoo import MODEL_CONFIGS, named_config
-from padnet.optim.energy import batch_norm2
-from padnet.optim.unrolled import padnet_solve
 from tests.conftest import needs_data
 
 REL_RECOMPUTE = 1e-4
 REL_RETRAIN = 2e-3
 
 
-def held_out_error(model, cfg=None) -> float:
-    """Mean relative error of the model's stages on the held-out set of ``cfg`` (default: its recipe)."""
-    cfg = cfg or model.config
-    va = cfg.task.training_set(cfg, cfg.n_val, 1, torch.device("cpu"))  # offset 1: train()'s held-out set
-    f, target = cfg.task.problem(va)
-    with torch.no_grad():  # every stage, as training evaluated them (no stopping rule)
-        x, _ = padnet_solve(f, [va.network(n) for n in model.networks], cfg.padnet_config(), prox_r=cfg.prox_r(),
-                            differentiable=True)
-    return float((batch_norm2(x - target) / batch_norm2(target)).mean())
 
 
-def logged_error(model) -> float:
-    """The held-out error logged at the end of training (after the joint fine-tuning where there is one)."""
-    return model.finetune["val_rec_error_after"] if model.finetune else model.log[-1]["units"][-1]["val_rec_error"]
 
 
 def _needs_training_data(name: str):

@@ -12,14 +12,6 @@ from padnet.physics.operators import conv_direct, conv_fft, grad
 from tests.conftest import dense
 
 
-@pytest.fixture
-def tiny(gen):
-    x = torch.rand(1, 1, 5, 6, generator=gen, dtype=torch.float64)
-    k = torch.tensor([[0.1, 0.2, 0.0], [0.05, 0.4, 0.1], [0.0, 0.1, 0.05]], dtype=torch.float64)
-    y = conv_fft(x, k) + 0.01 * torch.randn(1, 1, 5, 6, generator=gen, dtype=torch.float64)
-    return x, y, k
-
-
 def scipy_l1(K, L, b, lam):
     """min 1/2 ||K x - b||^2 + lam ||L x||_1 as a smooth bound-constrained QP in (x, s):
     minimise 1/2 ||Kx-b||^2 + lam sum(s) subject to -s <= L x <= s (SLSQP)."""

@@ -8,15 +8,6 @@ import torch
 from padnet.checks import InputError
 from padnet.optim.energy import LpEnergy, QuadraticFidelity
 from padnet.optim.solvers import admm
-from padnet.physics.operators import conv_fft
-
-
-@pytest.fixture
-def tiny(gen):
-    x = torch.rand(1, 1, 5, 6, generator=gen, dtype=torch.float64)
-    k = torch.tensor([[0.1, 0.2, 0.0], [0.05, 0.4, 0.1], [0.0, 0.1, 0.05]], dtype=torch.float64)
-    y = conv_fft(x, k) + 0.01 * torch.randn(1, 1, 5, 6, generator=gen, dtype=torch.float64)
-    return x, y, k
 
 
 def test_trace_format_and_stopping_rule(tiny):

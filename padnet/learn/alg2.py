@@ -132,7 +132,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
         rho, alpha = pcfg.rho(k), pcfg.alpha(k)
         with torch.no_grad():
             v_in_tr = u_step(f_tr, s_tr.x, s_tr.v - s_tr.lam, pcfg.mu, rho) + s_tr.lam  # Alg. 2, step 2
-        net = ResidualPropagation().to(dev)
+        net = ResidualPropagation(bound=cfg.unit_bound).to(dev)
         prox = cfg.prox_r()
         stage_log = {"stage": k + 1, "rho": rho, "alpha": alpha, "units": []}
         for t in range(cfg.t_max):  # Alg. 2, steps 3-10

@@ -22,7 +22,10 @@ class TrainConfig:
     Alg. 1 (loss on the final ``x_K``; batch norm statistics frozen), the optional last step of the
     paper's learning framework.  ``cond1_weight > 0`` (explicit only) adds Alg. 2's error condition as a
     loss, ``cond1_weight (k + 1) relu(||E_k|| - C_E ||x_{k+1} - x_k||)^2 / ||x_k||^2`` at stage k (dominant
-    in later stages, where the ground-truth loss alone leaves Condition 1 unmet).
+    in later stages, where the ground-truth loss alone leaves Condition 1 unmet).  ``unit_bound = c``
+    saturates each unit's output at ``c`` per entry (:class:`~padnet.nets.units.ResidualPropagation`), which
+    enforces Condition 2 (``|N_alpha(v) - v| <= alpha T c``): with ``alpha_k = rho_k^{-1/2}`` shrinking by
+    ``gamma^{-1/2}`` per stage, the implicit PADNet's steps then shrink geometrically (Theorem 2).
     """
 
     name: str
@@ -44,6 +47,7 @@ class TrainConfig:
     noise: float = 0.01
     cond1_share: float = 1.0
     cond1_weight: float = 0.0
+    unit_bound: float | None = None
     loss: str = "v"
     seed: int = 0
     finetune_steps: int = 0

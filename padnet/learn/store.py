@@ -44,7 +44,7 @@ class Model:
 
 def build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
     """An untrained stage ``N_alpha`` with ``n_units`` units of the recipe's kind."""
-    return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)])
+    return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)], bound=cfg.unit_bound)
 
 
 def _cpu_state(net: torch.nn.Module) -> dict:

@@ -168,11 +168,18 @@ class ResidualPropagation(nn.Module):
 
     Units are appended one at a time during Alg. 2's greedy design; ``forward(v, alpha, n_units)`` may use
     only the first ``n_units``.
+
+    ``bound = c`` saturates every unit's output elementwise, ``G~ = c tanh(G / c)``, so that
+    ``|N_alpha(v) - v| <= alpha T c`` at every pixel: Condition 2 (``||N_alpha(v) - v|| <= C_N alpha``)
+    holds by construction, with ``C_N = T c sqrt(n)`` for ``n`` entries.  ``None``: unbounded units.
     """
 
-    def __init__(self, units: list[nn.Module] | None = None):
+    def __init__(self, units: list[nn.Module] | None = None, bound: float | None = None):
         super().__init__()
+        if bound is not None and not bound > 0:
+            raise ValueError(f"bound must be positive or None, got {bound}")
         self.units = nn.ModuleList(units or [])
+        self.bound = bound
 
     def add_unit(self, unit: nn.Module) -> None:
         self.units.append(unit)
@@ -189,6 +196,10 @@ class ResidualPropagation(nn.Module):
         dtype = next(units[0].parameters()).dtype
         v = v0.to(dtype)
         g = None if guide is None else guide.to(dtype)
+        c = self.bound
         for unit in units:
-            v = v - alpha * unit(v if g is None else torch.cat([v, g], dim=1))  # Eq. (6): residual step
+            step = unit(v if g is None else torch.cat([v, g], dim=1))
+            if c is not None:
+                step = c * torch.tanh(step / c)  # Condition 2 by construction: |G~| <= c
+            v = v - alpha * step  # Eq. (6): residual step
         return v.to(v0.dtype)

@@ -10,7 +10,9 @@
 //   - every internal link points to an existing page, and an anchor to an existing id;
 //   - what a reader would notice: no NaN/None table cells, no pandas row numbers (index column), no
 //     papermill parameters cell, no stderr output block, no absolute path of the build machine, every
-//     figure (a notebook image output) with a caption or a heading above it.
+//     figure (a notebook image output) inside a <figure> with a caption, every comparison panel
+//     (.padnet-panel, the uncropped copies behind a click excepted) at least 250 px wide as rendered at a
+//     1300 px wide window, with its own caption.
 // Exit code 0 when everything passes, 1 otherwise (each problem printed on its own line).
 // Needs playwright-core (installed by `make book` under .npm/) and Debian's chromium.
 
@@ -47,7 +49,7 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({ executablePath, args: ["--headless", "--no-sandbox", "--disable-gpu",
   "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
   "--disable-sync"] });
-const context = await browser.newContext();
+const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
 const problems = [];
 const external = new Set();
 await context.route("**/*", (route) => {
@@ -67,6 +69,14 @@ async function inspectPage() {
       return { src: im.getAttribute("src"), natural: im.naturalWidth * im.naturalHeight, w: r.width, h: r.height,
         hidden: im.closest("[hidden], .d-none") !== null || getComputedStyle(im).display === "none" };
     });
+    const uncaptioned = [...document.querySelectorAll(".cell_output img")].filter((im) => {
+      if (im.closest(".padnet-gallery")) return false;
+      const fig = im.closest("figure");
+      return !(fig && fig.querySelector("figcaption") && fig.querySelector("figcaption").textContent.trim());
+    }).length;
+    const panels = [...document.querySelectorAll(".padnet-panel:not(.padnet-full)")].map((fig) => ({
+      w: fig.querySelector("img") ? fig.querySelector("img").getBoundingClientRect().width : 0,
+      caption: fig.querySelector("figcaption") ? fig.querySelector("figcaption").textContent.trim() : "" }));
     const cells = [...document.querySelectorAll("table td, table th")].map((c) => c.textContent.trim());
     const badCells = cells.filter((t) => /^(nan|NaN|None|<NA>)$/.test(t)).length;
     const rowNumbers = document.querySelectorAll("table th.row_heading, table.dataframe tbody th").length;
@@ -75,7 +85,7 @@ async function inspectPage() {
     const params = /# Parameters\b|^\s*mode = "(quick|full)"\s*$/m.test(text);
     const paths = (text.match(/(?:\/work\/|\/tmp\/|\/home\/|\/root\/|\/Users\/)[^\s"')]*/g) || []);
     return { hasMath, mathjax: !!window.MathJax, containers: document.querySelectorAll("mjx-container").length,
-      badCells, rowNumbers, stderr, params, paths,
+      badCells, rowNumbers, stderr, params, paths, uncaptioned, panels,
       mathErrors: document.querySelectorAll("mjx-merror, .MathJax_Error").length, imgs,
       ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
       links: [...document.querySelectorAll("a[href]")].map((a) => a.href) };
@@ -84,7 +94,7 @@ async function inspectPage() {
 const queue = [`${base}/index.html`];
 const seen = new Set();
 const anchors = [];  // [page, target url with hash]
-let pages = 0, images = 0, formulas = 0, knownThebe = 0;
+let pages = 0, images = 0, formulas = 0, knownThebe = 0, panelCount = 0;
 while (queue.length) {
   const url = queue.shift();
   if (seen.has(url)) continue;
@@ -126,6 +136,12 @@ while (queue.length) {
     if (info.mathErrors) problems.push(`${url}: ${info.mathErrors} formula(s) with MathJax errors`);
     formulas += info.containers;
   }
+  if (info.uncaptioned) problems.push(`${url}: ${info.uncaptioned} figure(s) without a caption`);
+  for (const [i, p] of info.panels.entries()) {
+    if (p.w < 250) problems.push(`${url}: comparison panel ${i + 1} is ${Math.round(p.w)} px wide (< 250)`);
+    if (!p.caption) problems.push(`${url}: comparison panel ${i + 1} has no caption`);
+  }
+  panelCount += info.panels.length;
   if (info.badCells) problems.push(`${url}: ${info.badCells} table cell(s) showing NaN/None`);
   if (info.rowNumbers) problems.push(`${url}: ${info.rowNumbers} pandas row-number cell(s) (index column shown)`);
   if (info.stderr) problems.push(`${url}: ${info.stderr} stderr output block(s) on the page`);
@@ -160,6 +176,6 @@ await browser.close();
 server.close();
 for (const p of problems) console.log(`FAIL ${p}`);
 if (knownThebe) console.log(`note: ${knownThebe} page(s) with sphinx-thebe's duplicate THEBE_JS_URL declaration (upstream, harmless)`);
-console.log(`checked ${pages} page(s), ${images} image(s), ${formulas} rendered formula(s): ` +
+console.log(`checked ${pages} page(s), ${images} image(s), ${panelCount} comparison panel(s), ${formulas} rendered formula(s): ` +
   (problems.length ? `${problems.length} problem(s)` : "all fine"));
 process.exit(problems.length ? 1 : 0);

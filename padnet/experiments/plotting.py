@@ -13,16 +13,17 @@ STYLE = {"ADMM": ("tab:blue", "-"), "HQS": ("tab:orange", "-"), "EPADNet": ("tab
 def figure1(traces: list[dict], priors: tuple[str, ...] = ("l1", "l0.8", "l0")):
     """Fig. 1 of the paper from per-iteration trace rows (``padnet.experiments.table1.table1()["traces"]``).
 
-    Row (a): iteration error ``||g_{k+1} - g_k|| / ||g_k||`` per prior, with EPADNet's error condition
-    (``||E_k||`` and ``C_E ||g_{k+1} - g_k||``, dash-dot, right axis).  Row (b): reconstruction error
-    ``||g_k - g_gt|| / ||g_gt||``; thin dotted curves: the PADNets' auxiliary ``u``.  IPADNet has no prior
-    and is repeated in every column, as in the paper.
+    One row per prior, two columns as in the paper: (a) iteration error ``||g_{k+1} - g_k|| / ||g_k||``
+    with EPADNet's error condition (``||E_k||`` and ``C_E ||g_{k+1} - g_k||``, dash-dot, same axis, as the
+    paper draws them), (b) reconstruction error ``||g_k - g_gt|| / ||g_gt||``; thin dotted curves: the
+    PADNets' auxiliary ``u``.  IPADNet has no prior and is repeated in every row, as in the paper.  Sized
+    for the page width: each panel about 370 px wide in the book.
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, len(priors), figsize=(4.2 * len(priors), 6.4), squeeze=False)
+    fig, axes = plt.subplots(len(priors), 2, figsize=(10, 3.3 * len(priors)), squeeze=False)
     for j, prior in enumerate(priors):
-        ax_a, ax_b = axes[0, j], axes[1, j]
+        ax_a, ax_b = axes[j, 0], axes[j, 1]
         for method in ("ADMM", "HQS", "EPADNet", "IPADNet"):
             rows = [r for r in traces if r["method"] == method and r["prior"] in (prior, "-")]
             if not rows:
@@ -34,17 +35,17 @@ def figure1(traces: list[dict], priors: tuple[str, ...] = ("l1", "l0.8", "l0")):
             if method.endswith("PADNet"):
                 ax_b.plot(it, [r["u_rec_error"] for r in rows], color=color, ls=":", lw=0.8)
             if method == "EPADNet":
-                ax_c = ax_a.twinx()
-                ax_c.semilogy(it, [r["err_norm"] for r in rows], color="k", ls="-.", lw=1, label="||E_k||")
-                ax_c.semilogy(it, [r["ce_bound"] for r in rows], color="grey", ls="-.", lw=1, label="C_E||dx||")
-                ax_c.set_ylabel("Error Cond.", fontsize=8)
-                if j == len(priors) - 1:
-                    ax_c.legend(loc="center right", fontsize=7)
-        ax_a.set_title(f"(a) Iter. Error, {prior}", fontsize=9)
-        ax_b.set_title(f"(b) Recon. Error, {prior}", fontsize=9)
-        ax_b.set_xlabel("iteration")
+                ax_a.semilogy(it, [r["err_norm"] for r in rows], color="k", ls="-.", lw=1.2,
+                              label=r"EPADNet $\|E_k\|$")
+                ax_a.semilogy(it, [r["ce_bound"] for r in rows], color="tab:red", ls="-.", lw=1.2,
+                              label=r"EPADNet $C_E\|g_{k+1} - g_k\|$")
+        ax_a.set_title(f"(a) iteration error and error condition, {prior}", fontsize=10)
+        ax_b.set_title(f"(b) reconstruction error, {prior}", fontsize=10)
         for ax in (ax_a, ax_b):
             ax.grid(alpha=0.3)
-    axes[0, 0].legend(fontsize=7)
+            ax.set_xlabel("iteration k", fontsize=9)
+            ax.tick_params(labelsize=9)
+    axes[0, 0].legend(fontsize=8, ncol=2)
+    axes[0, 1].legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -7,7 +7,7 @@ on Levin et al.'s 32 real captures.  Each capture is extended with replicate pad
 with ``g_gt = D(x)`` on the original domain, Levin-style (15 px border dropped, best integer shift within
 +-5 px, see :func:`_rel_error`).
 
-All methods share ``lam`` and the stopping rule ``||g_{k+1} - g_k|| / ||g_k|| <= eps``.
+All methods share ``lam`` (one per prior, :data:`LAM`) and the stopping rule ``||g_{k+1} - g_k|| / ||g_k|| <= eps``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from padnet.checks import resolve_device
+from padnet.checks import InputError, resolve_device
 from padnet.data import DeblurSample
 from padnet.experiments.common import levin_samples, map_tasks, write_csv
 from padnet.learn.store import load_model
-from padnet.learn.zoo import LAM
+from padnet.learn.zoo import GRAD_LAM
 from padnet.optim.energy import LpEnergy, QuadraticFidelity, batch_norm2
 from padnet.optim.solvers import admm, hqs
 from padnet.optim.unrolled import padnet_solve
@@ -33,9 +33,9 @@ __all__ = ["PRIORS", "LAM", "EPS", "MODEL_NAMES", "table1", "solve_sample"]
 
 #: priors of Table 1: label -> p
 PRIORS = {"l1": 1.0, "l0.8": 0.8, "l0": 0.0}
-#: shared regularisation weight of Eq. (14) (the models' recipes use the same one, padnet.learn.zoo.LAM);
-#: the paper states only that lambda is shared.  Not chosen by a committed script (the script an earlier
-#: version cited does not exist); one value for every p.
+#: lambda of Eq. (14) per prior, shared by every method on that prior (the models' recipes use the same,
+#: padnet.learn.zoo.GRAD_LAM): chosen on Train400 by ``scripts/tune_table1.py``, one protocol for every p
+LAM = GRAD_LAM
 #: shared stopping tolerance
 EPS = 1e-3
 #: safety cap of ADMM and HQS (a run that reaches it is reported, never counted as converged)
@@ -93,15 +93,15 @@ def solve_sample(s: DeblurSample, method: str, prior: str, device: torch.device,
         return _rel_error(g, g_gt, pad)
 
     if method == "ADMM":
-        g, trace = admm(LpEnergy(f, LAM, p), f.b, eps=EPS, max_iter=MAX_ITER, x_gt=err, **ADMM)
+        g, trace = admm(LpEnergy(f, LAM[prior], p), f.b, eps=EPS, max_iter=MAX_ITER, x_gt=err, **ADMM)
     elif method == "HQS":
-        g, trace = hqs(LpEnergy(f, LAM, p), f.b, eps=EPS, max_iter=MAX_ITER, x_gt=err, **HQS)
+        g, trace = hqs(LpEnergy(f, LAM[prior], p), f.b, eps=EPS, max_iter=MAX_ITER, x_gt=err, **HQS)
     else:
         model = models[(method, prior)]
         cfg = model.config
         pcfg = cfg.padnet_config()
         pcfg.eps = EPS
-        energy = LpEnergy(f, LAM, p) if p is not None else None
+        energy = LpEnergy(f, cfg.lam, p) if p is not None else None
         g, trace = padnet_solve(f, model.as_callables(), pcfg, prox_r=cfg.prox_r(), energy=energy, x_gt=err)
     return err(g), trace
 
@@ -134,7 +134,12 @@ def _models(device: torch.device) -> dict:
 
     if not _WORKER_MODELS:
         for pr in PRIORS:
-            _WORKER_MODELS[("EPADNet", pr)] = load_model(MODEL_NAMES["EPADNet"][pr], device=str(device))
+            model = load_model(MODEL_NAMES["EPADNet"][pr], device=str(device))
+            if model.config.lam != LAM[pr]:
+                raise InputError(f"{MODEL_NAMES['EPADNet'][pr]} was trained with lambda = {model.config.lam:g}, "
+                                 f"Table 1 uses {LAM[pr]:g} for {pr}: retrain it (padnet train "
+                                 f"{MODEL_NAMES['EPADNet'][pr]})")
+            _WORKER_MODELS[("EPADNet", pr)] = model
         _WORKER_MODELS[("IPADNet", "-")] = load_model(MODEL_NAMES["IPADNet"], device=str(device))
     return _WORKER_MODELS
 

@@ -49,3 +49,17 @@ def test_recompute_part_of_the_cached_table1():
                      "rel_error": err})
     cached = read_csv(REPO / "data" / "results" / "table1" / "table1_per_image.csv")
     assert compare_with_cache(rows, cached, ("method", "prior", "image"), ("iterations", "rel_error")) == []
+
+
+def test_table1_lambdas_are_the_ones_the_tuning_script_chose():
+    """GRAD_LAM (Table 1's lambda per prior, used by the models' recipes and the baselines) is the grid value
+    with the lowest mean error in the tuning script's cached output, prior by prior."""
+    from padnet.experiments.table1 import LAM, PRIORS
+    from padnet.learn.zoo import MODEL_CONFIGS
+
+    rows = read_csv(REPO / "data" / "results" / "table1-tuning" / "lambda.csv")
+    for prior in PRIORS:
+        mine = [r for r in rows if r["prior"] == prior]
+        assert len(mine) >= 3
+        assert LAM[prior] == min(mine, key=lambda r: r["rel_error"])["lam"]
+        assert MODEL_CONFIGS[f"grad-epadnet-{prior}"].lam == LAM[prior]

@@ -22,7 +22,8 @@ from padnet.io import read_image, read_kernel, write_image
 from padnet.learn.alg2 import train
 from padnet.learn.store import MODEL_DIR, save_model
 from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
-from padnet.pipelines.deblur import DEFAULTS, deblur
+from padnet.physics.noise import estimate_noise_sigma
+from padnet.pipelines.deblur import DEFAULTS, NOISE_STD_METHODS, deblur, noise_advice
 from padnet.pipelines.dehaze import dehaze
 from padnet.provenance import provenance
 from padnet.runtime import apply_env_settings
@@ -59,8 +60,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT", help=".png, .tif or .npy (float32 in [0, 1])")
     p.add_argument("--method", default="hl", choices=list(DEFAULTS), metavar="METHOD",
                    help=f"one of {', '.join(DEFAULTS)} (default: hl)")
-    p.add_argument("--lam", type=float, default=None, help="regularisation weight (default per method)")
+    p.add_argument("--lam", type=float, default=None, help="regularisation weight (default per method; bm3d and "
+                   "epll: the noise standard deviation, default the sigma below)")
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
+    p.add_argument("--sigma", type=float, default=None, metavar="S",
+                   help="noise standard deviation in [0, 1] units, 0 <= S <= 0.2 (default: estimated from BLURRED "
+                        "by the wavelet median absolute deviation); printed, passed to bm3d and epll, and "
+                        "checked against the noise the learned methods were trained at (1%%)")
     p.add_argument("--boundary", default="taper", choices=["taper", "circular"],
                    help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
@@ -186,9 +192,22 @@ def _cmd_reproduce(args) -> int:
 def _cmd_deblur(args) -> int:
 
     out = _output_path(args.output)
+    if args.sigma is not None and not 0.0 <= args.sigma <= 0.2:
+        raise InputError(f"--sigma must lie in [0, 0.2] (image range [0, 1]), got {args.sigma}")
     y, bits = read_image(args.blurred)
     k = read_kernel(args.kernel)
-    x = deblur(y, k, method=args.method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device)
+    if args.sigma is not None:
+        sigma, how = args.sigma, "given"
+    else:
+        sigma, how = estimate_noise_sigma(y), "estimated from the blurred image (wavelet MAD)"
+    print(f"noise sigma = {sigma:.4f} ({100 * sigma:.2f}% of the range), {how}")
+    lam = args.lam
+    if lam is None and args.method in NOISE_STD_METHODS:
+        lam = max(sigma, 1e-4)
+    advice = noise_advice(args.method, sigma)
+    if advice:
+        print(f"warning: {advice}", file=sys.stderr)
+    x = deblur(y, k, method=args.method, lam=lam, p=args.p, boundary=args.boundary, device=args.device)
     write_image(out, x, bits=bits)
     return 0
 

@@ -202,3 +202,40 @@ def test_reproduce_table2_methods_option(capsys, monkeypatch, tmp_path):
     assert code == 2 and "unknown Table 2 method" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(["reproduce", "table1", "--quick", "--methods", "hl", "--out", str(tmp_path)], capsys)
     assert code == 2 and "table2 only" in err
+
+
+def _blurred_photo(tmp_path, sigma):
+    """A grey test photo (skimage's camera) blurred by a 9 px box kernel with noise ``sigma``, written as .npy."""
+    import numpy as np
+    from scipy.ndimage import convolve
+    from skimage import data as skdata
+
+    x = skdata.camera()[::2, ::2].astype(np.float64) / 255
+    k = np.zeros((9, 9))
+    k[4, :] = 1 / 9
+    y = convolve(x, k, mode="nearest") + sigma * np.random.default_rng(0).standard_normal(x.shape)
+    np.save(tmp_path / "y.npy", np.clip(y, 0, 1))
+    np.save(tmp_path / "k.npy", k)
+    return tmp_path / "y.npy", tmp_path / "k.npy"
+
+
+def test_deblur_prints_the_noise_it_used_and_warns_far_from_the_training_noise(tmp_path, capsys):
+    y, k = _blurred_photo(tmp_path, 0.03)
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--method", "wiener"])
+    out = capsys.readouterr()
+    assert code == 0
+    sigma = float(out.out.split("noise sigma = ")[1].split()[0])
+    assert abs(sigma - 0.03) < 0.003 and "estimated" in out.out  # the estimator, against the noise we added
+    assert "warning" not in out.err  # wiener was not trained
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--method", "csf", "--sigma", "0.03"])
+    out = capsys.readouterr()
+    assert code == 0 and "0.0300" in out.out and "given" in out.out
+    assert "warning: csf was trained at 1.0% noise" in out.err
+
+
+@pytest.mark.parametrize("bad", ["-0.01", "0.5", "nan"])
+def test_deblur_refuses_a_sigma_outside_the_range_in_one_line(tmp_path, capsys, bad):
+    y, k = _blurred_photo(tmp_path, 0.01)
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--sigma", bad])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and "--sigma must lie in [0, 0.2]" in err and len(err.splitlines()) == 1

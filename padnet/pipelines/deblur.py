@@ -36,7 +36,8 @@ from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
 
-__all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "deblur", "padnet_deblur"]
+__all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "NOISE_STD_METHODS", "noise_advice", "deblur",
+           "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ DEFAULTS: dict[str, MethodDefaults] = {
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
 LEARNED_MODELS = {"epadnet": "deconv-explicit", "ipadnet": "deconv-implicit"}
 METHODS = tuple(DEFAULTS)
+#: noise level (standard deviation, [0, 1] units) of the training data of each trained method: the
+#: PADNets' recipes and CSF's all draw 1% Gaussian noise (padnet/learn/zoo.py, padnet/baselines/csf.py)
+TRAINED_NOISE = {"epadnet": 0.01, "ipadnet": 0.01, "csf": 0.01}
+#: methods whose ``lam`` is the noise standard deviation itself (``padnet deblur`` passes sigma to them)
+NOISE_STD_METHODS = ("bm3d", "epll")
+
+
+def noise_advice(method: str, sigma: float) -> str | None:
+    """A one-line warning when ``method`` was trained at a noise level far from ``sigma`` (more than 1.5x
+    above or 3x below it), else ``None``.  The trained methods take no noise level: well above their
+    training noise they amplify it, and a classical method with a weight raised for the noise can win
+    by several dB."""
+    trained = TRAINED_NOISE.get(method)
+    if trained is None or trained / 3 <= sigma <= 1.5 * trained:
+        return None
+    return (f"{method} was trained at {100 * trained:.1f}% noise and takes no noise level; at "
+            f"{100 * sigma:.2f}% its result may be far worse than a classical method with its weight raised "
+            "for the noise (tv or hl with a larger --lam), or bm3d / epll, which take sigma")
 
 
 def _to_bchw(y) -> tuple[torch.Tensor, str]:

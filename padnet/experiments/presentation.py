@@ -205,7 +205,8 @@ class Gallery:
             where = f" (crop of {h}x{w} px at row {top}, column {left}, enlarged {self.zoom}x)"
         parts = [f'<div class="padnet-gallery" id="{html.escape(self.uid)}">',
                  f"<p><strong>{html.escape(self.title)}</strong>{html.escape(where)}</p>",
-                 self._grid(self.window, self.zoom, "PNG", "padnet-panel")]
+                 # crops losslessly (the reader compares pixels); whole images as JPEG (page weight)
+                 self._grid(self.window, self.zoom, "PNG" if self.window is not None else "JPEG", "padnet-panel")]
         if self.full_size and self.window is not None:  # uncropped panels are already full size
             parts += ["<details><summary>Full-size images</summary>",
                       self._grid(None, 1, "JPEG", "padnet-panel padnet-full"), "</details>"]

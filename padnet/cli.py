@@ -23,7 +23,7 @@ from padnet.learn.alg2 import train
 from padnet.learn.store import MODEL_DIR, save_model
 from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 from padnet.physics.noise import estimate_noise_sigma
-from padnet.pipelines.deblur import DEFAULTS, NOISE_STD_METHODS, deblur, noise_advice
+from padnet.pipelines.deblur import DEFAULTS, NOISE_STD_METHODS, auto_method, deblur, noise_advice
 from padnet.pipelines.dehaze import dehaze
 from padnet.provenance import provenance
 from padnet.runtime import apply_env_settings
@@ -58,8 +58,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("blurred", metavar="BLURRED", help="PNG or TIFF (8/16 bit) or .npy float in [0, 1]; grey or RGB")
     p.add_argument("kernel", metavar="KERNEL", help="convolution PSF as PNG or .npy (rescaled to sum 1 with a warning)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help=".png, .tif or .npy (float32 in [0, 1])")
-    p.add_argument("--method", default="hl", choices=list(DEFAULTS), metavar="METHOD",
-                   help=f"one of {', '.join(DEFAULTS)} (default: hl)")
+    p.add_argument("--method", default="auto", choices=["auto", *DEFAULTS], metavar="METHOD",
+                   help=f"auto or one of {', '.join(DEFAULTS)} (default: auto = ipadnet where the noise sigma is at "
+                        "most 1.5%%, the range it was trained for, else bm3d given sigma)")
     p.add_argument("--lam", type=float, default=None, help="regularisation weight (default per method; bm3d and "
                    "epll: the noise standard deviation, default the sigma below)")
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
@@ -201,13 +202,19 @@ def _cmd_deblur(args) -> int:
     else:
         sigma, how = estimate_noise_sigma(y), "estimated from the blurred image (wavelet MAD)"
     print(f"noise sigma = {sigma:.4f} ({100 * sigma:.2f}% of the range), {how}")
+    method = args.method
+    if method == "auto" and (args.lam is not None or args.p is not None):
+        raise InputError("--lam and --p belong to a chosen method: give --method as well")
+    if method == "auto":
+        method, why = auto_method(sigma)
+        print(f"method = {method} (auto: {why})")
     lam = args.lam
-    if lam is None and args.method in NOISE_STD_METHODS:
+    if lam is None and method in NOISE_STD_METHODS:
         lam = max(sigma, 1e-4)
-    advice = noise_advice(args.method, sigma)
+    advice = noise_advice(method, sigma)
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
-    x = deblur(y, k, method=args.method, lam=lam, p=args.p, boundary=args.boundary, device=args.device)
+    x = deblur(y, k, method=method, lam=lam, p=args.p, boundary=args.boundary, device=args.device)
     write_image(out, x, bits=bits)
     return 0
 

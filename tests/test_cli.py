@@ -104,8 +104,9 @@ def test_bad_input_gives_one_line_error_exit_2_and_no_output(case, capsys, name)
     (["--method", "magic"], "invalid choice"),
     (["--frobnicate"], "unrecognized arguments"),
     (["--lam", "abc"], "invalid float"),
-    (["--lam", "-1"], "lam must be positive"),
-    (["--p", "2"], "p must lie in [0, 1]"),
+    (["--method", "hl", "--lam", "-1"], "lam must be positive"),
+    (["--method", "hl", "--p", "2"], "p must lie in [0, 1]"),
+    (["--lam", "1e-3"], "give --method as well"),
     (["--device", "tpu"], "invalid choice"),
 ])
 def test_bad_options(case, capsys, extra, needle):
@@ -239,3 +240,16 @@ def test_deblur_refuses_a_sigma_outside_the_range_in_one_line(tmp_path, capsys, 
     code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--sigma", bad])
     err = capsys.readouterr().err.strip()
     assert code != 0 and "--sigma must lie in [0, 0.2]" in err and len(err.splitlines()) == 1
+
+
+def test_deblur_auto_picks_the_padnet_in_its_noise_range_and_bm3d_above(tmp_path, capsys):
+    from padnet.pipelines.deblur import auto_method
+
+    assert auto_method(0.01)[0] == "ipadnet" and auto_method(0.004)[0] == "ipadnet"
+    assert auto_method(0.03)[0] in ("bm3d", "tv")  # tv only where the bm3d package is missing
+    y, k = _blurred_photo(tmp_path, 0.03)
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--sigma", "0.03"])
+    out = capsys.readouterr()
+    assert code == 0 and "method = " in out.out and "auto:" in out.out and "warning" not in out.err
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--lam", "1e-3"])
+    assert code != 0 and "give --method" in capsys.readouterr().err

@@ -54,15 +54,15 @@ class MethodDefaults:
 DEFAULTS: dict[str, MethodDefaults] = {
     "admm": MethodDefaults(5e-4, 0.8, "ADMM on 1/2||k*x-y||^2 + lam||Dx||_p^p (fixed rho = 100 lam)"),
     "hqs": MethodDefaults(5e-4, 0.8, "HQS with continuation on the same energy"),
-    "tv": MethodDefaults(1e-3, 1.0, "anisotropic TV, ADMM (our approximation of the paper's TV row)"),
-    "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule"),
-    "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam"),
+    "tv": MethodDefaults(1e-3, 1.0, "anisotropic TV, ADMM (our approximation of the paper's TV row); weight tuned at 1% noise"),
+    "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule; their weight, for about 1% noise"),
+    "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam, tuned at 1% noise"),
     # beta of Eq. (16): scripts/tune_baselines.py on Train400 at 1% noise (the models' training noise): flat
     # optimum 0.1-0.3; the lower end is kept because the optimum falls with the noise (3e-3 at 0.2%)
-    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta)"),
-    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, fidelity only"),
+    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta); trained at 1% noise"),
+    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, fidelity only; trained at 1% noise"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
-    "csf": MethodDefaults(None, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400"),
+    "csf": MethodDefaults(None, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400 at 1% noise"),
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).

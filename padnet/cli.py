@@ -23,7 +23,13 @@ from padnet.learn.alg2 import train
 from padnet.learn.store import MODEL_DIR, save_model
 from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 from padnet.physics.noise import estimate_noise_sigma
-from padnet.pipelines.deblur import DEFAULTS, NOISE_STD_METHODS, auto_method, deblur, noise_advice
+from padnet.pipelines.deblur import (
+    DEFAULTS,
+    NOISE_STD_METHODS,
+    auto_method,
+    deblur,
+    noise_advice,
+)
 from padnet.pipelines.dehaze import dehaze
 from padnet.provenance import provenance
 from padnet.runtime import apply_env_settings

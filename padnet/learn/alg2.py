@@ -166,7 +166,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             net.eval()
             with torch.no_grad():
                 trial, diag = padnet_stage(f_va, s_va, va.network(net), k, pcfg, prox)
-                held = diag["cond1"].double()
+                held = diag["cond1_net"].double()  # step 7 judges the units, before any repeated correction
                 unit_log = {"unit": t + 1, "train_loss": float(loss), "val_loss": float(F.mse_loss(trial.v, tgt_va)),
                             # implicit PADNet has x = v, so E_k = 0 and Condition 1 says nothing: not logged
                             "cond1_share": float(held.mean()) if cfg.explicit else None,

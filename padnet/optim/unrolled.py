@@ -50,6 +50,11 @@ class PADNetConfig:
         rho0, gamma: ``rho_k = gamma^k rho0``, ``gamma > 1``.
         eps: stopping tolerance on the relative change of x.
         max_stages: ``k_max``.
+        corrections: explicit variant: where Condition 1 fails for the network's output, repeat the error
+            correction (Eq. 7 applied to its own result, ``v <- x``, ``x <- prox_r(x - grad f^mu_{x_k}(x))``)
+            at most this many times, until it holds.  Each repeat is a proximal-gradient step on the
+            stage's subproblem (Eq. 2), so ``E_k`` (Eq. 12) shrinks towards 0 and Theorem 1 applies to the
+            result; 0 (default) keeps Alg. 1 as printed.
     """
 
     explicit: bool = True
@@ -59,6 +64,7 @@ class PADNetConfig:
     gamma: float = 1.5
     eps: float = 1e-3
     max_stages: int = 8
+    corrections: int = 0
 
     def __post_init__(self) -> None:
         if self.explicit and not self.mu > 2 * self.C_E:
@@ -67,6 +73,8 @@ class PADNetConfig:
             raise InputError(f"need rho0 > 0 and gamma > 1, got rho0={self.rho0}, gamma={self.gamma}")
         if self.max_stages < 1 or not self.eps > 0:
             raise InputError("need max_stages >= 1 and eps > 0")
+        if self.corrections < 0:
+            raise InputError(f"corrections must be >= 0, got {self.corrections}")
 
     def rho(self, k: int) -> float:
         return self.rho0 * self.gamma ** k
@@ -99,7 +107,9 @@ def padnet_stage(f: QuadraticFidelity, state: PADNetState, network: Network, k: 
     """One stage of Alg. 1; returns the new state and per-item diagnostics ``(B,)``.
 
     Diagnostics (empty with ``diagnostics=False``): ``err`` = ||E_k(x_{k+1})|| (Eq. 12), ``dx`` =
-    ||x_{k+1} - x_k||, ``rel`` = the relative change, ``cond1`` = Condition 1 (bool).
+    ||x_{k+1} - x_k||, ``rel`` = the relative change, ``cond1`` = Condition 1 (bool), ``cond1_net`` =
+    Condition 1 for the network's own output (before any repeated correction, ``cfg.corrections``),
+    ``corrections`` = the repeats each item needed.
 
     Args:
         network: ``N_alpha``, called as ``network(v0, alpha)``.
@@ -108,10 +118,13 @@ def padnet_stage(f: QuadraticFidelity, state: PADNetState, network: Network, k: 
     rho, alpha = cfg.rho(k), cfg.alpha(k)
     u = u_step(f, state.x, state.v - state.lam, cfg.mu, rho)  # Alg. 1, step 2 (Eq. 3)
     v = network(u + state.lam, alpha)  # Alg. 1, step 3 (Eq. 6)
+    held_net = repeats = None
     if cfg.explicit:
         if prox_r is None:
             raise InputError("explicit PADNet needs prox_r")
         x = prox_r(v - grad_f_mu(f, v, state.x, cfg.mu))  # Alg. 1, step 4 (Eq. 7)
+        if cfg.corrections:
+            v, x, held_net, repeats = _correct_until_condition1(f, state.x, v, x, cfg, prox_r)
     else:
         x = v  # implicit: propagate the network output
     lam = state.lam + (u - v)  # Alg. 1, step 5
@@ -119,9 +132,36 @@ def padnet_stage(f: QuadraticFidelity, state: PADNetState, network: Network, k: 
     if diagnostics:
         with torch.no_grad():
             err = error_Ek(f, x, v, cfg.mu)
+            held = condition1(err, x, state.x, cfg.C_E)
             diag = {"err": batch_norm2(err), "dx": batch_norm2(x - state.x), "rel": relative_change(x, state.x),
-                    "cond1": condition1(err, x, state.x, cfg.C_E)}
+                    "cond1": held, "cond1_net": held if held_net is None else held_net,
+                    "corrections": _zeros_per_item(x) if repeats is None else repeats}
     return PADNetState(x=x, u=u, v=v, lam=lam), diag
+
+
+def _zeros_per_item(x: torch.Tensor) -> torch.Tensor:
+    """A per-item zero ``(B,)`` in ``x``'s dtype and device."""
+    return x.new_zeros(x.shape[0])
+
+
+def _correct_until_condition1(f: QuadraticFidelity, x_k: torch.Tensor, v: torch.Tensor, x: torch.Tensor,
+                              cfg: PADNetConfig, prox_r) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
+                                                                  torch.Tensor]:
+    """Repeat the error correction (Eq. 7 with ``v <- x``) on the items where Condition 1 fails, at most
+    ``cfg.corrections`` times.  Returns ``(v, x, held for the network's output (B,), repeats (B,))``."""
+    with torch.no_grad():
+        held = condition1(error_Ek(f, x, v, cfg.mu), x, x_k, cfg.C_E)
+    held_net, repeats = held.clone(), x.new_zeros(x.shape[0])
+    for _ in range(cfg.corrections):
+        if bool(held.all()):
+            break
+        todo = (~held).view(-1, *([1] * (x.dim() - 1)))
+        x_next = prox_r(x - grad_f_mu(f, x, x_k, cfg.mu))  # Eq. (7) with v = x: a proximal-gradient step on Eq. (2)
+        v, x = torch.where(todo, x, v), torch.where(todo, x_next, x)
+        repeats = repeats + (~held).to(repeats.dtype)
+        with torch.no_grad():
+            held = condition1(error_Ek(f, x, v, cfg.mu), x, x_k, cfg.C_E)
+    return v, x, held_net, repeats
 
 
 def padnet_solve(f: QuadraticFidelity, networks: Sequence[Network], cfg: PADNetConfig,
@@ -148,7 +188,9 @@ def padnet_solve(f: QuadraticFidelity, networks: Sequence[Network], cfg: PADNetC
     Returns:
         ``x_K`` and a :class:`~padnet.optim.trace.Trace` with, per stage, ``energy``, ``rel_change``,
         ``rec_error``, ``seconds``, ``err_norm`` (||E_k(x_{k+1})||, Eq. 12), ``ce_bound``
-        (C_E ||x_{k+1} - x_k||), ``condition1`` (1.0 when it holds for every batch item), ``u_rec_error``.
+        (C_E ||x_{k+1} - x_k||), ``condition1`` (1.0 when it holds for every batch item), ``condition1_net``
+        (the same for the network's own output, before repeated corrections), ``corrections`` (mean number of
+        repeated corrections, ``cfg.corrections``), ``u_rec_error``.
     """
     state = PADNetState.init(f.b if x0 is None else x0)
 
@@ -169,6 +211,8 @@ def padnet_solve(f: QuadraticFidelity, networks: Sequence[Network], cfg: PADNetC
                 callback(k, state, diag)
             if rec.step(state.x, x_old, cfg.eps, u_rec_error=rec_error(state.u, x_gt),
                         err_norm=float(diag["err"].mean()), ce_bound=float((cfg.C_E * diag["dx"]).mean()),
-                        condition1=float(bool(diag["cond1"].all()))):
+                        condition1=float(bool(diag["cond1"].all())),
+                        condition1_net=float(bool(diag["cond1_net"].all())),
+                        corrections=float(diag["corrections"].mean())):
                 break
     return state.x, rec.trace

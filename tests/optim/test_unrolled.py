@@ -84,3 +84,54 @@ def test_implicit_variant_propagates_the_network_output(problem):
     x, trace = padnet_solve(f, [lambda v, a: 0.9 * v], cfg)
     assert trace.iterations == 3 and torch.isfinite(x).all()
     assert set(trace.rows[0]) >= {"err_norm", "ce_bound", "condition1", "u_rec_error", "energy"}
+
+
+def test_repeated_correction_makes_condition1_hold_and_the_energy_fall(problem):
+    """A network that ignores the data (adds a large fixed perturbation) misses Condition 1; with
+    ``corrections`` the stage repeats Eq. (7) on its own result until it holds, and then the energy
+    decrease bound (mu/2 + min(0, mu - 1)/2 - C_E) ||dx||^2 holds at every stage, for l1 and l0.
+    Independent check of one repeat: x_new = prox(x - grad f^mu_{x_k}(x)) by explicit matrices."""
+    y, k = problem
+    f = QuadraticFidelity.deblur(y, k)
+    mu, C_E = 0.8, 0.25
+    g = torch.Generator().manual_seed(3)
+    bump = 0.3 * torch.randn(y.shape, generator=g, dtype=torch.float64)
+
+    def net(v, alpha):
+        return v + bump / (1 + alpha)
+
+    for p, lam in ((1.0, 0.01), (0.0, 0.002)):
+        energy = LpEnergy(f, lam, p)
+        prox = (lambda z, lam=lam, p=p: prox_lp(z, lam, p))
+        plain = PADNetConfig(explicit=True, mu=mu, C_E=C_E, rho0=0.1, gamma=1.5, eps=1e-14, max_stages=8)
+        _, t0 = padnet_solve(f, [net], plain, prox_r=prox, energy=energy)
+        assert not all(r["condition1"] for r in t0.rows)  # the network alone misses it
+        safe = PADNetConfig(explicit=True, mu=mu, C_E=C_E, rho0=0.1, gamma=1.5, eps=1e-14, max_stages=8,
+                            corrections=200)
+        _, t1 = padnet_solve(f, [net], safe, prox_r=prox, energy=energy)
+        assert all(r["condition1"] for r in t1.rows) and any(r["corrections"] > 0 for r in t1.rows)
+        assert all(r["condition1_net"] == t0r["condition1"] for r, t0r in zip(t1.rows[:1], t0.rows[:1]))
+        F = [float(energy(y))] + t1.column("energy")
+        factor = mu / 2 + min(0.0, mu - 1) / 2 - C_E
+        for i, r in enumerate(t1.rows):
+            assert F[i] - F[i + 1] >= factor * (r["ce_bound"] / C_E) ** 2 - 1e-12
+
+
+def test_one_repeated_correction_is_a_proximal_gradient_step_on_eq2(problem):
+    from padnet.optim.unrolled import PADNetState, padnet_stage
+
+    y, k = problem
+    f = QuadraticFidelity.deblur(y, k)
+    lam, mu = 0.01, 0.8
+    K = dense(lambda e: conv_direct(e, k), (1, 6, 5))
+    b = y.flatten().numpy()
+    state = PADNetState.init(y)
+    v_net = y + 0.5  # far off: Condition 1 fails, exactly one repeat allowed
+    cfg = PADNetConfig(explicit=True, mu=mu, C_E=0.25, rho0=0.1, gamma=1.5, corrections=1)
+    new, diag = padnet_stage(f, state, lambda v, a: v_net, 0, cfg, lambda z: prox_lp(z, lam, 1.0))
+    xk = b
+    v = v_net.flatten().numpy()
+    x1 = soft(v - (K.T @ (K @ v - b) + mu * (v - xk)), lam)
+    x2 = soft(x1 - (K.T @ (K @ x1 - b) + mu * (x1 - xk)), lam)
+    assert float(diag["corrections"][0]) == 1 and not bool(diag["cond1_net"][0])
+    assert np.allclose(new.x.flatten().numpy(), x2, atol=1e-12) and np.allclose(new.v.flatten().numpy(), x1)

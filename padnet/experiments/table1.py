@@ -109,7 +109,9 @@ def solve_sample(s: DeblurSample, method: str, prior: str, device: torch.device,
 def _theory_checks(trace, model) -> dict:
     """Condition 1 and Theorem 1 per image, counted over every stage.
 
-    ``cond1_share``: share of stages meeting Condition 1.  ``energy_increases``: stages where F rose.
+    ``cond1_share``: share of stages meeting Condition 1 (after the repeated corrections of the
+    safeguard, ``PADNetConfig.corrections``); ``cond1_net_share``: the same for the units' own output;
+    ``corrections``: repeated corrections over the run.  ``energy_increases``: stages where F rose.
     ``theorem1_violations``: stages where Condition 1 held but F did not decrease by the bound that holds
     for any r when ``f = 1/2 ||K x - b||^2``: ``F(x_k) - F(x_{k+1}) >= (mu/2 + min(0, mu - 1)/2 - C_E)
     ||x_{k+1} - x_k||^2`` (from E_k = A (x - v), A = K^T K + (mu - 1) I); when that factor is negative
@@ -122,7 +124,10 @@ def _theory_checks(trace, model) -> dict:
     tol = [1e-9 * abs(F[i]) for i in range(len(held))]
     bad = sum(1 for i, h in enumerate(held) if h and F[i] - F[i + 1] < bound[i] - tol[i])
     rises = sum(1 for i in range(len(held)) if F[i + 1] > F[i] + tol[i])
+    net = [bool(r.get("condition1_net", r["condition1"])) for r in trace.rows]
     return {"cond1_stages": sum(held), "cond1_share": sum(held) / max(1, len(held)),
+            "cond1_net_share": sum(net) / max(1, len(net)),
+            "corrections": sum(r.get("corrections", 0.0) for r in trace.rows),
             "theorem1_violations": bad, "energy_increases": rises}
 
 
@@ -156,6 +161,7 @@ def _run_one(task: tuple) -> tuple[dict, list[dict]]:
     row = {"method": method, "prior": prior, "image": s.name, "iterations": trace.iterations,
            "rel_error": err, "converged": trace.converged, "stop_reason": trace.stop_reason,
            "seconds": time.perf_counter() - t0, "cond1_stages": math.nan, "cond1_share": math.nan,
+           "cond1_net_share": math.nan, "corrections": math.nan,
            "theorem1_violations": math.nan, "energy_increases": math.nan, "embedded": s.embedded}
     if method == "EPADNet":
         row.update(_theory_checks(trace, models[(method, prior)]))

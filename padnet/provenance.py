@@ -22,9 +22,12 @@ def provenance(command: str, wall_seconds: float, datasets: list[str], device: s
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
                                 cwd=Path(__file__).parent).stdout.strip()
-        # the cached results themselves (data/results, e.g. this run's own output) are not code changes
+        # the outputs themselves are not code changes: cached results (data/results) and trained weights with
+        # their provenance (padnet/models/*.pt, *.json; `padnet train` writes them into the checkout, so a
+        # second model trained in the same checkout would otherwise be flagged by the first one's files)
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
-                                     ":(exclude,top)data/results"], capture_output=True,
+                                     ":(exclude,top)data/results", ":(exclude,top,glob)padnet/models/*.pt",
+                                     ":(exclude,top,glob)padnet/models/*.json"], capture_output=True,
                                     text=True, cwd=Path(__file__).parent).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", None

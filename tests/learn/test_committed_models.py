@@ -9,15 +9,15 @@ logged when the model was trained, within a tolerance derived from measurements
 
 * Recomputing the logged error: deviation 0 for the CPU-trained models and at most 9.4e-6 for the
   GPU-trained ones (``deconv-explicit`` 9.42e-6, ``deconv-implicit`` 8.10e-6), identical under AVX2.
-  :data:`REL_RECOMPUTE` = 1e-4, 10x the largest.  The networks are robust to small weight changes (every
-  tensor of stage 1 scaled by 1.01: 3.2e-4 for ``grad-ipadnet``, 1.7e-4 for ``deconv-implicit``; 1%
-  relative noise on stage 1: 2e-5 and 8e-7), so bit-level corruption of a file is caught by its sha256,
-  recorded in the provenance JSON beside it, and the function check catches what changes the result:
-  a scaled stage (checked below), another recipe (the held-out set of seed 1: 9.6e-2), changed code.
-* Retraining stage 1 of ``grad-ipadnet`` from its recipe (Alg. 2, 1 thread): 1.11e-4 (AVX-512) and
-  1.81e-4 (AVX2) from the committed log, which was trained on another machine; the same recipe with
-  seed 1 instead of 0 moves it by 8.0e-2.  :data:`REL_RETRAIN` = 2e-3: 11x the largest cross-machine
-  deviation, 40x below the effect of another seed.
+  :data:`REL_RECOMPUTE` = 1e-4, 10x the largest.  The networks are robust to small weight changes, so
+  bit-level corruption of a file is caught by its sha256, recorded in the provenance JSON beside it,
+  and the function check catches what changes the result: a scaled stage (checked below), another
+  recipe (the held-out set of seed 1), changed code.
+* Retraining stage 1 of ``grad-ipadnet`` from its recipe (Alg. 2, 1 thread; the committed model was
+  trained with 2 threads): 2.32e-4 (AVX-512) and 1.07e-3 (AVX2) from the committed log; the same recipe
+  with seed 1 instead of 0 moves it by 8.1e-2 (both code paths).  :data:`REL_RETRAIN` = 5e-3: 4.7x the
+  largest cross-machine deviation, 16x below the effect of another seed (measured 2026-12-01 for the
+  retrained grad-ipadnet; the previous one gave 1.1e-4 / 1.8e-4 and had a tolerance of 2e-3).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from padnet.learn.zoo import MODEL_CONFIGS, named_config
 from tests.conftest import needs_data
 
 REL_RECOMPUTE = 1e-4
-REL_RETRAIN = 2e-3
+REL_RETRAIN = 5e-3
 
 
 

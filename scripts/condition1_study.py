@@ -24,13 +24,12 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from padnet.experiments.common import write_csv
+from padnet.experiments.common import map_tasks, write_csv
 from padnet.learn.alg2 import train
 from padnet.learn.zoo import named_config
 from padnet.provenance import provenance
@@ -67,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(run, SETTINGS))
+    results = map_tasks(run, list(SETTINGS), args.jobs, desc="settings")
     rows = [r for res in results for r in res]
     for label in SETTINGS:
         mine = [r for r in rows if r["setting"] == label]

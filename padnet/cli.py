@@ -209,9 +209,9 @@ def _cmd_deblur(args) -> int:
         sigma, how = estimate_noise_sigma(y), "estimated from the blurred image (wavelet MAD)"
     print(f"noise sigma = {sigma:.4f} ({100 * sigma:.2f}% of the range), {how}")
     method = args.method
-    if method == "auto" and (args.lam is not None or args.p is not None):
-        raise InputError("--lam and --p belong to a chosen method: give --method as well")
     if method == "auto":
+        if args.lam is not None or args.p is not None:
+            raise InputError("--lam and --p belong to a chosen method: give --method as well")
         method, why = auto_method(sigma)
         print(f"method = {method} (auto: {why})")
     lam = args.lam

@@ -124,10 +124,10 @@ def _theory_checks(trace, model) -> dict:
     tol = [1e-9 * abs(F[i]) for i in range(len(held))]
     bad = sum(1 for i, h in enumerate(held) if h and F[i] - F[i + 1] < bound[i] - tol[i])
     rises = sum(1 for i in range(len(held)) if F[i + 1] > F[i] + tol[i])
-    net = [bool(r.get("condition1_net", r["condition1"])) for r in trace.rows]
+    net = [bool(r["condition1_net"]) for r in trace.rows]
     return {"cond1_stages": sum(held), "cond1_share": sum(held) / max(1, len(held)),
             "cond1_net_share": sum(net) / max(1, len(net)),
-            "corrections": sum(r.get("corrections", 0.0) for r in trace.rows),
+            "corrections": sum(r["corrections"] for r in trace.rows),
             "theorem1_violations": bad, "energy_increases": rises}
 
 

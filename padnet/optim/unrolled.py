@@ -135,13 +135,8 @@ def padnet_stage(f: QuadraticFidelity, state: PADNetState, network: Network, k: 
             held = condition1(err, x, state.x, cfg.C_E)
             diag = {"err": batch_norm2(err), "dx": batch_norm2(x - state.x), "rel": relative_change(x, state.x),
                     "cond1": held, "cond1_net": held if held_net is None else held_net,
-                    "corrections": _zeros_per_item(x) if repeats is None else repeats}
+                    "corrections": x.new_zeros(x.shape[0]) if repeats is None else repeats}
     return PADNetState(x=x, u=u, v=v, lam=lam), diag
-
-
-def _zeros_per_item(x: torch.Tensor) -> torch.Tensor:
-    """A per-item zero ``(B,)`` in ``x``'s dtype and device."""
-    return x.new_zeros(x.shape[0])
 
 
 def _correct_until_condition1(f: QuadraticFidelity, x_k: torch.Tensor, v: torch.Tensor, x: torch.Tensor,

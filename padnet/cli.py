@@ -20,7 +20,7 @@ from padnet.data import DataError
 from padnet.experiments.reproduce import reproduce
 from padnet.io import read_image, read_kernel, write_image
 from padnet.learn.alg2 import train
-from padnet.learn.store import MODEL_DIR, save_model
+from padnet.learn.store import MODEL_DIR, file_sha256, model_path, save_model
 from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.pipelines.deblur import (
@@ -153,9 +153,11 @@ def _cmd_train(args) -> int:
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
 
+    extra = {"embedded_fallback": not data.available("train400")}
+    if cfg.init_from:  # the warm start's weights are part of what the model was made from
+        extra["init_from"] = {"model": cfg.init_from, "weights_sha256": file_sha256(model_path(cfg.init_from))}
     prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
-                      _device_label(dev),
-                      {"embedded_fallback": not data.available("train400")})
+                      _device_label(dev), extra)
     path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds
     print(f"wrote {path} and {path.with_suffix('.json')} ({wall:.0f} s of training)")

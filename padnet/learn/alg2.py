@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
-from padnet.learn.store import Model, networks_from_blob, safe_load, save_checkpoint
+from padnet.learn.store import Model, load_model, networks_from_blob, safe_load, save_checkpoint, warm_start_unit
 from padnet.nets.units import ResidualPropagation, make_unit
 from padnet.optim.energy import (
     QuadraticFidelity,
@@ -123,6 +123,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     for k, net in enumerate(networks):
         s_tr, _ = _advance(cfg, f_tr, s_tr, tr.network(net), k)
         s_va, _ = _advance(cfg, f_va, s_va, va.network(net), k)
+    source = load_model(cfg.init_from) if cfg.init_from else None  # warm start (TrainConfig.init_from)
     new = 0
     for k in range(len(networks), pcfg.max_stages):
         if log and log[-1].get("stop"):
@@ -137,7 +138,10 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
         stage_log = {"stage": k + 1, "rho": rho, "alpha": alpha, "units": []}
         for t in range(cfg.t_max):  # Alg. 2, steps 3-10
             with torch_seeded(_seed(cfg.seed, k, t, 0)):
-                net.add_unit(make_unit(cfg.unit, **cfg.unit_kwargs).to(dev))
+                unit = make_unit(cfg.unit, **cfg.unit_kwargs)
+                if source is not None:
+                    warm_start_unit(unit, source, k, t)
+                net.add_unit(unit.to(dev))
             net.train()
             opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps_per_unit)

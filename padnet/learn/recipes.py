@@ -45,6 +45,7 @@ class TrainConfig:
     kernel_canvas: int = 27
     kernel_sizes: tuple[int, ...] = (13, 17, 21, 25, 27)
     noise: float = 0.01
+    noise_range: tuple[float, float] | None = None
     cond1_share: float = 1.0
     cond1_weight: float = 0.0
     unit_bound: float | None = None
@@ -52,9 +53,12 @@ class TrainConfig:
     seed: int = 0
     finetune_steps: int = 0
     finetune_lr: float = 2e-4
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         self.kernel_sizes = tuple(self.kernel_sizes)  # a JSON/checkpoint round trip gives a list
+        if self.noise_range is not None:
+            self.noise_range = tuple(self.noise_range)
         self.padnet, self.unit_kwargs = dict(self.padnet), dict(self.unit_kwargs)  # no dict shared between recipes
 
     @property

@@ -21,7 +21,7 @@ from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
 from padnet.nets.units import ResidualPropagation, make_unit
 
-__all__ = ["MODEL_DIR", "Model", "build_stage", "safe_load", "save_checkpoint", "save_model", "load_model",
+__all__ = ["MODEL_DIR", "Model", "build_stage", "warm_start_unit", "safe_load", "save_checkpoint", "save_model", "load_model",
            "model_path", "file_sha256", "record_checksum"]
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -45,6 +45,34 @@ class Model:
 def build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
     """An untrained stage ``N_alpha`` with ``n_units`` units of the recipe's kind."""
     return ResidualPropagation([make_unit(cfg.unit, **cfg.unit_kwargs) for _ in range(n_units)], bound=cfg.unit_bound)
+
+
+def warm_start_unit(unit: torch.nn.Module, source: Model, k: int, t: int) -> bool:
+    """Copy unit ``t`` of stage ``k`` of ``source`` into ``unit`` (in place); ``False`` where the source has
+    no such unit.  A weight with more input channels than the source's (a unit that also reads a noise
+    map) gets the source's weights on the first channels and zeros on the rest, so ``unit`` computes the
+    source unit's function of its first inputs.  Any other mismatch is an :class:`InputError`."""
+    if k >= len(source.networks) or t >= len(source.networks[k].units):
+        return False
+    src = source.networks[k].units[t].state_dict()
+    dst = unit.state_dict()
+    if set(src) != set(dst):
+        raise InputError(f"warm start from {source.config.name!r}: its units are of another kind")
+    new = {}
+    for key, value in dst.items():
+        old = src[key]
+        if old.shape == value.shape:
+            new[key] = old.clone()
+        elif old.dim() == 4 and old.shape[0] == value.shape[0] and old.shape[1] < value.shape[1] \
+                and old.shape[2:] == value.shape[2:]:
+            grown = torch.zeros_like(value)
+            grown[:, : old.shape[1]] = old
+            new[key] = grown
+        else:
+            raise InputError(f"warm start from {source.config.name!r}: {key} has shape {tuple(old.shape)}, "
+                             f"the new unit's {tuple(value.shape)}")
+    unit.load_state_dict(new)
+    return True
 
 
 def _cpu_state(net: torch.nn.Module) -> dict:

@@ -104,6 +104,14 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
                                padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
                                unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),
+    # noise-level-aware: sigma drawn per pair from [0, 5]%, the fidelity weighted by sigma and a noise map read
+    # by every unit (padnet.tasks.deblur_image); warm-started from deconv-implicit (at sigma = 1% the start is
+    # that model exactly), then Alg. 2 and the joint fine-tuning on the whole noise range (CPU budget)
+    "deconv-implicit-sigma": replace(_DECONV, name="deconv-implicit-sigma", p=None, domain="image-sigma", lam=0.0,
+                                     padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
+                                     unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
+                                     noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
+                                     lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
     "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv17", unit_kwargs={"channels": 1, "width": 16, "guide_channels": 3}, t_max=1,

@@ -3,7 +3,7 @@ implementable error E_k (Eq. 12).
 
 All fidelities here are quadratic and diagonalised by the 2-D DFT,
 
-    f(x) = 1/2 ||K x - b||^2,
+    f(x) = w/2 ||K x - b||^2   (w = 1 unless a noise-level-aware model weighs the data),
 
 with ``K`` a circular convolution (the blur) or the identity (the dehazing fidelity
 ``1/2 ||t - t~||^2``).  For the gradient-domain energy of Eq. (14), ``x = g`` holds the two gradient
@@ -49,31 +49,41 @@ def _fft_apply(x: torch.Tensor, half_otf: torch.Tensor) -> torch.Tensor:
 
 @dataclass
 class QuadraticFidelity:
-    """``f(x) = 1/2 ||K x - b||^2`` with ``K`` circular (``otf``) or the identity (``otf=None``).
+    """``f(x) = w/2 ||K x - b||^2`` with ``K`` circular (``otf``) or the identity (``otf=None``).
 
     Attributes:
         b: data ``(B, C, H, W)``.
         otf: transfer function of ``K``, ``(B|1, 1, H, W)`` complex, or ``None`` for ``K = I``.
+        weight: per-item weight ``w`` ``(B,)`` (a noise-level-aware model weighs the data by its noise,
+            ``w ~ 1/sigma^2``), or ``None`` for ``w = 1``.
     """
 
     b: torch.Tensor
     otf: torch.Tensor | None = None
+    weight: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
-        # cached: the rfft2 half of the OTF, |K|^2 on it, and K^T b (all reused by every step)
+        # cached: the rfft2 half of the OTF, w |K|^2 on it, and w K^T b (all reused by every step)
+        if self.weight is not None:
+            self.weight = torch.as_tensor(self.weight, dtype=self.b.dtype, device=self.b.device).reshape(-1)
+            if self.weight.shape[0] != self.b.shape[0] or not bool((self.weight > 0).all()):
+                raise ValueError(f"weight must hold one positive value per batch item ({self.b.shape[0]}), "
+                                 f"got shape {tuple(self.weight.shape)}")
+        w = 1.0 if self.weight is None else self.weight.reshape(-1, 1, 1, 1)
         if self.otf is None:
-            self._h = self._h2 = None
-            self._Ktb = self.b
+            self._h = None
+            self._h2 = None if self.weight is None else w
+            self._Ktb = w * self.b
         else:
             self._h = _half(self.otf)
-            self._h2 = self._h.abs() ** 2
-            self._Ktb = _fft_apply(self.b, self._h.conj())
+            self._h2 = w * self._h.abs() ** 2
+            self._Ktb = w * _fft_apply(self.b, self._h.conj())
 
     @classmethod
-    def deblur(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
-        """Image-domain fidelity ``1/2 ||k * x - y||^2`` (circular)."""
+    def deblur(cls, y: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor | None = None) -> "QuadraticFidelity":
+        """Image-domain fidelity ``w/2 ||k * x - y||^2`` (circular)."""
         k = as_kernel(kernel, y)
-        return cls(b=y, otf=psf2otf(k, y.shape[-2:]))
+        return cls(b=y, otf=psf2otf(k, y.shape[-2:]), weight=weight)
 
     @classmethod
     def gradient_domain(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
@@ -83,7 +93,11 @@ class QuadraticFidelity:
 
     def select(self, idx) -> "QuadraticFidelity":
         """The fidelity of the batch items ``idx`` (data and transfer functions sliced, not recomputed)."""
-        return QuadraticFidelity(b=self.b[idx], otf=None if self.otf is None else self.otf[idx])
+        return QuadraticFidelity(b=self.b[idx], otf=None if self.otf is None else self.otf[idx],
+                                 weight=None if self.weight is None else self.weight[idx])
+
+    def _w(self, x: torch.Tensor):
+        return 1.0 if self.weight is None else self.weight.to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
 
     def K(self, x: torch.Tensor) -> torch.Tensor:
         return x if self.otf is None else _fft_apply(x, self._h)
@@ -93,22 +107,23 @@ class QuadraticFidelity:
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """``f(x)``, ``(B,)``."""
-        return 0.5 * batch_norm2(self.K(x) - self.b) ** 2
+        value = 0.5 * batch_norm2(self.K(x) - self.b) ** 2
+        return value if self.weight is None else self.weight.to(value.dtype) * value
 
     def grad(self, x: torch.Tensor) -> torch.Tensor:
-        """``grad f(x) = K^T (K x - b)``."""
-        return self.Kt(self.K(x) - self.b)
+        """``grad f(x) = w K^T (K x - b)``."""
+        return self._w(x) * self.Kt(self.K(x) - self.b)
 
     def prox(self, z: torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
         """``argmin_u f(u) + c/2 ||u - z||^2``, exactly, in the Fourier domain.
 
-        ``(K^T K + c I) u = K^T b + c z``; ``c`` is a float or a ``(B,)`` tensor.
+        ``(w K^T K + c I) u = w K^T b + c z``; ``c`` is a float or a ``(B,)`` tensor.
         """
         c_t = torch.as_tensor(c, dtype=z.dtype, device=z.device)
         if c_t.dim() == 1:
             c_t = c_t.reshape(-1, 1, 1, 1)
         if self.otf is None:
-            return (self.b + c_t * z) / (1.0 + c_t)
+            return (self._Ktb + c_t * z) / (self._w(z) + c_t)
         num = torch.fft.rfft2(self._Ktb + c_t * z)
         return torch.fft.irfft2(num / (self._h2 + c_t), s=z.shape[-2:]).to(z.dtype)
 
@@ -228,6 +243,6 @@ def image_from_gradients(g: torch.Tensor, fidelity: QuadraticFidelity, beta: flo
     d = _half(diff_otfs((H, W), dtype=y.dtype, device=y.device))  # (2, 1, H, W//2+1)
     gh, gv = g.chunk(2, dim=1)
     num = torch.fft.rfft2(fidelity._Ktb) + beta_t * (d[0].conj() * torch.fft.rfft2(gh) + d[1].conj() * torch.fft.rfft2(gv))
-    k2 = fidelity._h2 if fidelity._h2 is not None else 1.0
+    k2 = fidelity._h2 if fidelity._h2 is not None else 1.0  # w |K|^2
     den = k2 + beta_t * (d[0].abs() ** 2 + d[1].abs() ** 2)
     return torch.fft.irfft2(num / den, s=(H, W)).to(y.dtype)

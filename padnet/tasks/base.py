@@ -27,7 +27,9 @@ class TrainingSet:
             what the network restores).
         kernels: PSFs ``(N, 1, h, w)`` (ignored by tasks without a blur).
         embedded: drawn from the embedded default images (no benchmark data).
-        guide: fixed extra network input ``(N, G, H, W)`` (dehazing: the hazy image), or ``None``.
+        guide: fixed extra network input ``(N, G, H, W)`` (dehazing: the hazy image; noise-level-aware
+            deblurring: the noise map), or ``None``.
+        sigma: noise standard deviation of each pair ``(N,)`` where it varies per pair, or ``None``.
     """
 
     y: torch.Tensor
@@ -35,6 +37,7 @@ class TrainingSet:
     kernels: torch.Tensor
     embedded: bool
     guide: torch.Tensor | None = None
+    sigma: torch.Tensor | None = None
 
     def network(self, net, idx=slice(None)):
         """``N_alpha`` as Alg. 1 calls it, ``(v, alpha) -> v'``, with this set's guidance bound."""

@@ -2,6 +2,16 @@
 
 Training pairs: Train400 patches (or the embedded images without data, labelled as such) blurred
 circularly by generated motion kernels (never Levin's) with Gaussian noise (:func:`blurred_patches`).
+
+The noise-level-aware variant (``image-sigma``, :data:`DEBLUR_IMAGE_SIGMA`) takes the noise level sigma as
+an input, in two places, as plug-and-play methods with a denoiser schedule (DPIR) and FFDNet do:
+
+* the fidelity is weighted, ``f = w(sigma)/2 ||k * x - y||^2`` with ``w = (sigma_ref / sigma)^2``
+  (:func:`noise_weight`): relative to the data, the u-step's penalties ``mu`` and ``rho_k`` then grow
+  like ``sigma^2``, so the u-step amplifies noise about equally at every level (at ``sigma_ref`` = 1%, the
+  1%-trained model's u-step exactly);
+* every unit reads a noise map, ``sigma / sigma_ref`` in every pixel (:func:`noise_map`), as an extra
+  input channel (the units' ``guide``).
 """
 
 from __future__ import annotations
@@ -18,12 +28,37 @@ from padnet.physics.kernels import random_motion_kernel
 from padnet.physics.operators import conv_fft
 from padnet.tasks.base import Task, TrainingSet
 
-__all__ = ["blurred_patches", "DeblurImageTask", "DEBLUR_IMAGE"]
+__all__ = ["SIGMA_REF", "SIGMA_FLOOR", "noise_map", "noise_weight", "blurred_patches", "DeblurImageTask",
+           "DeblurImageSigmaTask", "DEBLUR_IMAGE", "DEBLUR_IMAGE_SIGMA"]
+
+#: noise level (std, [0, 1] units) at which the noise-aware fidelity weight is 1 and the noise map reads 1
+SIGMA_REF = 0.01
+#: the weight stops growing below this level (sigma = 0 would make the u-step an unregularised inverse filter)
+SIGMA_FLOOR = 0.0025
+
+
+def _sigma_tensor(sigma, like: torch.Tensor) -> torch.Tensor:
+    s = torch.as_tensor(sigma, dtype=like.dtype, device=like.device).reshape(-1)
+    return s.expand(like.shape[0]) if s.numel() == 1 else s
+
+
+def noise_map(sigma, like: torch.Tensor) -> torch.Tensor:
+    """The units' noise-map input: ``sigma / SIGMA_REF`` in every pixel, ``(B, 1, H, W)`` for ``like``
+    ``(B, C, H, W)``; ``sigma`` a float or ``(B,)``."""
+    s = _sigma_tensor(sigma, like) / SIGMA_REF
+    return s.reshape(-1, 1, 1, 1).expand(like.shape[0], 1, *like.shape[-2:]).contiguous()
+
+
+def noise_weight(sigma, like: torch.Tensor) -> torch.Tensor:
+    """Fidelity weight ``w = (SIGMA_REF / max(sigma, SIGMA_FLOOR))^2`` per item ``(B,)``."""
+    return (SIGMA_REF / _sigma_tensor(sigma, like).clamp_min(SIGMA_FLOOR)) ** 2
 
 
 def blurred_patches(cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
     """``n`` patches of ``cfg.patch`` pixels, seeded by ``cfg.seed`` and ``offset``: circular blur by a motion
-    PSF of a size drawn from ``cfg.kernel_sizes`` (on a ``cfg.kernel_canvas`` canvas) + N(0, ``cfg.noise``^2)."""
+    PSF of a size drawn from ``cfg.kernel_sizes`` (on a ``cfg.kernel_canvas`` canvas) + N(0, sigma^2), with
+    sigma = ``cfg.noise``, or drawn per patch uniformly from ``cfg.noise_range`` (then also returned as
+    ``sigma`` and as the noise map ``guide``)."""
     if available("train400"):
         images, embedded = train400(), False
     else:
@@ -47,8 +82,12 @@ def blurred_patches(cfg, n: int, offset: int, device: torch.device) -> TrainingS
     x = torch.from_numpy(np.stack(xs)[:, None].astype(np.float32)).to(device)
     k = torch.from_numpy(np.stack(ks)[:, None].astype(np.float32)).to(device)
     noise = torch.from_numpy(rng.standard_normal(x.shape).astype(np.float32)).to(device)
-    y = conv_fft(x, k) + cfg.noise * noise
-    return TrainingSet(y=y, x=x, kernels=k, embedded=embedded)
+    noise_range = getattr(cfg, "noise_range", None)
+    if noise_range is None:
+        return TrainingSet(y=conv_fft(x, k) + cfg.noise * noise, x=x, kernels=k, embedded=embedded)
+    sigma = torch.from_numpy(rng.uniform(*noise_range, size=n).astype(np.float32)).to(device)
+    y = conv_fft(x, k) + sigma.view(-1, 1, 1, 1) * noise
+    return TrainingSet(y=y, x=x, kernels=k, embedded=embedded, guide=noise_map(sigma, y), sigma=sigma)
 
 
 class DeblurImageTask(Task):
@@ -63,4 +102,25 @@ class DeblurImageTask(Task):
         return blurred_patches(cfg, n, offset, device)
 
 
+class DeblurImageSigmaTask(DeblurImageTask):
+    """Noise-level-aware :class:`DeblurImageTask`: the fidelity weighted by :func:`noise_weight` and the units
+    given :func:`noise_map` (recipes with a ``noise_range``)."""
+
+    name = "image-sigma"
+
+    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
+        if sigma is None:
+            raise ValueError("the noise-level-aware fidelity needs sigma")
+        return QuadraticFidelity.deblur(y, kernels, weight=noise_weight(sigma, y))
+
+    def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
+        if cfg.noise_range is None:
+            raise ValueError(f"recipe {cfg.name!r}: the {self.name} task needs a noise_range")
+        return blurred_patches(cfg, n, offset, device)
+
+    def problem(self, data: TrainingSet, idx=slice(None)) -> tuple[QuadraticFidelity, torch.Tensor]:
+        return self.fidelity(data.y[idx], data.kernels[idx], data.sigma[idx]), self.target(data.x[idx])
+
+
 DEBLUR_IMAGE = DeblurImageTask()
+DEBLUR_IMAGE_SIGMA = DeblurImageSigmaTask()

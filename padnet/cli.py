@@ -25,7 +25,6 @@ from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.pipelines.deblur import (
     DEFAULTS,
-    NOISE_STD_METHODS,
     auto_method,
     deblur,
     noise_advice,
@@ -65,15 +64,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("kernel", metavar="KERNEL", help="convolution PSF as PNG or .npy (rescaled to sum 1 with a warning)")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help=".png, .tif or .npy (float32 in [0, 1])")
     p.add_argument("--method", default="auto", choices=["auto", *DEFAULTS], metavar="METHOD",
-                   help=f"auto or one of {', '.join(DEFAULTS)} (default: auto = ipadnet where the noise sigma is at "
-                        "most 1.5%%, the range it was trained for, else bm3d given sigma)")
-    p.add_argument("--lam", type=float, default=None, help="regularisation weight (default per method; bm3d and "
-                   "epll: the noise standard deviation, default the sigma below)")
+                   help=f"auto or one of {', '.join(DEFAULTS)} (default: auto = ipadnet, which takes the noise sigma, "
+                        "where sigma is at most 5%%, the range it was trained for, else bm3d given sigma)")
+    p.add_argument("--lam", type=float, default=None, help="regularisation weight (default: from the sigma below "
+                   "for tv, hl, wiener and epadnet's beta; bm3d and epll: sigma itself; admm, hqs: fixed)")
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
     p.add_argument("--sigma", type=float, default=None, metavar="S",
                    help="noise standard deviation in [0, 1] units, 0 <= S <= 0.2 (default: estimated from BLURRED "
-                        "by the wavelet median absolute deviation); printed, passed to bm3d and epll, and "
-                        "checked against the noise the learned methods were trained at (1%%)")
+                        "by the wavelet median absolute deviation); printed; an input of ipadnet, lam of bm3d and "
+                        "epll, the weight of tv, hl, wiener, epadnet; checked against the noise the other "
+                        "learned methods were trained at (1%%)")
     p.add_argument("--boundary", default="taper", choices=["taper", "circular"],
                    help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
@@ -216,13 +216,10 @@ def _cmd_deblur(args) -> int:
             raise InputError("--lam and --p belong to a chosen method: give --method as well")
         method, why = auto_method(sigma)
         print(f"method = {method} (auto: {why})")
-    lam = args.lam
-    if lam is None and method in NOISE_STD_METHODS:
-        lam = max(sigma, 1e-4)
     advice = noise_advice(method, sigma)
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
-    x = deblur(y, k, method=method, lam=lam, p=args.p, boundary=args.boundary, device=args.device)
+    x = deblur(y, k, method=method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device, sigma=sigma)
     write_image(out, x, bits=bits)
     return 0
 

@@ -98,8 +98,9 @@ class CSFStage(nn.Module):
         """``(n, 1, s, s)`` zero-mean filters."""
         return torch.einsum("ij,jkl->ikl", self.coeff, self.basis)[:, None]
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor, otf_k: torch.Tensor) -> torch.Tensor:
-        """``x``, ``y``: ``(B, 1, H, W)``; ``otf_k``: ``(B, 1, H, W)`` complex.  Returns ``x_t``."""
+    def forward(self, x: torch.Tensor, y: torch.Tensor, otf_k: torch.Tensor, data_scale: float = 1.0) -> torch.Tensor:
+        """``x``, ``y``: ``(B, 1, H, W)``; ``otf_k``: ``(B, 1, H, W)`` complex; ``data_scale`` multiplies the
+        learned data weight ``lam_t`` (1: as trained).  Returns ``x_t``."""
         dtype = self.coeff.dtype
         x, y = x.to(dtype), y.to(dtype)
         H, W = x.shape[-2:]
@@ -107,7 +108,7 @@ class CSFStage(nn.Module):
         X = torch.fft.fft2(x)
         z = torch.fft.ifft2(otf_f * X).real  # f_i * x_{t-1} (circular)
         psi = self.shrink(z)
-        lam = self.log_lam.exp()
+        lam = self.log_lam.exp() * data_scale
         num = lam * otf_k.conj() * torch.fft.fft2(y) + (otf_f.conj() * torch.fft.fft2(psi)).sum(1, keepdim=True)
         den = lam * otf_k.abs() ** 2 + (otf_f.abs() ** 2).sum(1, keepdim=True)
         return torch.fft.ifft2(num / den).real
@@ -129,13 +130,15 @@ class CSF(nn.Module):
         self.stages.append(stage)
         return stage
 
-    def forward(self, y: torch.Tensor, kernel: torch.Tensor, n_stages: int | None = None) -> torch.Tensor:
-        """``y`` ``(B, 1, H, W)``; ``kernel`` ``(B or 1, 1, h, w)`` summing to 1.  Returns ``(B, 1, H, W)``."""
+    def forward(self, y: torch.Tensor, kernel: torch.Tensor, n_stages: int | None = None,
+                data_scale: float = 1.0) -> torch.Tensor:
+        """``y`` ``(B, 1, H, W)``; ``kernel`` ``(B or 1, 1, h, w)`` summing to 1; ``data_scale`` multiplies every
+        stage's data weight (a noise level other than the training one).  Returns ``(B, 1, H, W)``."""
         dtype = self.stages[0].coeff.dtype
         otf_k = psf2otf(kernel.to(dtype), tuple(y.shape[-2:]))
         x = y.to(dtype)
         for stage in list(self.stages)[:n_stages]:
-            x = stage(x, y, otf_k)
+            x = stage(x, y, otf_k, data_scale)
         return x.to(y.dtype)
 
 
@@ -225,9 +228,10 @@ def load_csf(path: str | Path, device: str = "cpu") -> CSF:
     return model.to(device).eval().requires_grad_(False)
 
 
-def csf_deblur(y: torch.Tensor, kernel: torch.Tensor, model: CSF | None = None) -> torch.Tensor:
+def csf_deblur(y: torch.Tensor, kernel: torch.Tensor, model: CSF | None = None, data_scale: float = 1.0) -> torch.Tensor:
     """Deblur ``y`` ``(B, C, H, W)`` (channels separately, periodic model) with the committed cascade
-    (``padnet/models/csf.pt``) or ``model``; same shape, dtype and device as ``y``."""
+    (``padnet/models/csf.pt``) or ``model``; same shape, dtype and device as ``y``.  ``data_scale``
+    multiplies the learned data weights (1 at the training noise, 1%; about ``(1% / sigma)^2`` elsewhere)."""
     if model is None:
         path = MODEL_DIR / f"{CSF_CONFIG.name}.pt"
         if not path.exists():
@@ -235,7 +239,7 @@ def csf_deblur(y: torch.Tensor, kernel: torch.Tensor, model: CSF | None = None) 
         model = _cached(str(path), str(y.device))
     B, C, H, W = y.shape
     with torch.no_grad():
-        x = model(y.reshape(B * C, 1, H, W).float(), kernel.float())
+        x = model(y.reshape(B * C, 1, H, W).float(), kernel.float(), data_scale=data_scale)
     return x.reshape(B, C, H, W).to(y.dtype)
 
 

@@ -58,6 +58,8 @@ class DeblurSample:
         dataset: ``levin09``, ``sun2013`` (our synthesis), ``sun2013-official`` or ``embedded``.
         kernel_id: 1-based index of the kernel in its set.
         embedded: True for the embedded default set.
+        sigma: the noise level (std, [0, 1] units) the methods are told: the added noise of synthetic
+            inputs; 1% for Levin's captures (camera noise, the level every benchmark method is tuned for).
     """
 
     name: str
@@ -68,6 +70,7 @@ class DeblurSample:
     kernel_id: int
     embedded: bool = False
     meta: dict = field(default_factory=dict)
+    sigma: float = 0.01
 
 
 LEVIN_NAMES = [f"im0{i}_flit0{j}.mat" for i in range(5, 9) for j in range(1, 9)]
@@ -238,7 +241,7 @@ def embedded_deblur_set(n_images: int = 4, n_kernels: int = 8, size: int = 255, 
         for j, k in enumerate(kernels, start=1):
             y = sun2013_synthesize(x, k[::-1, ::-1], np.random.default_rng([seed, a, j]), sigma=sigma)
             out.append(DeblurSample(name=f"{name}_k{j}", blurred=y, sharp=x, kernel=k, dataset="embedded",
-                                    kernel_id=j, embedded=True))
+                                    kernel_id=j, embedded=True, sigma=sigma))
     return out
 
 

@@ -10,13 +10,21 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
 * ``epadnet``: explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8 prior (Eq. 14;
   model ``deconv-explicit``) restores ``g ~ D(x)`` from ``D(y)``, then the linear layer from
   ``grad_x f_ex = 0`` maps ``g`` back to the image; ``lam`` is that layer's ``beta``.
-* ``ipadnet``: implicit PADNet on ``f_im = 1/2 ||k * x - y||^2`` with 7-layer units (model
-  ``deconv-implicit``).
+* ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2`` with 7-layer
+  units that also read a noise map (model ``deconv-implicit-sigma``, trained over sigma in [0, 5]%;
+  :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only, ``deconv-implicit``, is the
+  warm start of its training.
 * ``bm3d``: BM3D deblurring from the ``bm3d`` package (regularised inverse + BM3D, Makinen et al.);
   labelled BM3D-DEB in the tables: it is *not* IDD-BM3D.  ``lam`` is the noise standard deviation.
 * ``epll``: EPLL (:mod:`padnet.baselines.epll`) with a 64-component patch mixture fitted to Train400
   (``padnet/models/epll-gmm.pt``); ``lam`` is the noise standard deviation.
 * ``csf``: our Cascade of Shrinkage Fields (:mod:`padnet.baselines.csf`), retrained on Train400 (``padnet/models/csf.pt``).
+
+The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
+(:func:`padnet.physics.noise.estimate_noise_sigma`).  It is an input of ``ipadnet``; it is ``lam`` of
+``bm3d`` and ``epll``; and TV, HL, Wiener, CSF (a scale of its learned data weights) and the explicit PADNet's ``beta`` get
+their weight from it by
+:func:`weight_for_noise`, a power law fitted on Train400 (``scripts/tune_baselines.py --rule``).
 """
 
 from __future__ import annotations
@@ -34,10 +42,12 @@ from padnet.learn.store import load_model
 from padnet.optim.energy import LpEnergy, QuadraticFidelity, image_from_gradients
 from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
+from padnet.physics.noise import estimate_noise_sigma
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
+from padnet.tasks.deblur_image import noise_map, noise_weight
 
-__all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "NOISE_STD_METHODS", "noise_advice",
-           "auto_method", "deblur", "padnet_deblur"]
+__all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
+           "NOISE_RULE", "weight_for_noise", "noise_advice", "auto_method", "deblur", "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -54,38 +64,55 @@ class MethodDefaults:
 DEFAULTS: dict[str, MethodDefaults] = {
     "admm": MethodDefaults(5e-4, 0.8, "ADMM on 1/2||k*x-y||^2 + lam||Dx||_p^p (fixed rho = 100 lam)"),
     "hqs": MethodDefaults(5e-4, 0.8, "HQS with continuation on the same energy"),
-    "tv": MethodDefaults(1e-3, 1.0, "anisotropic TV, ADMM (our approximation of the paper's TV row); weight tuned at 1% noise"),
-    "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule; their weight, for about 1% noise"),
-    "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam, tuned at 1% noise"),
+    "tv": MethodDefaults(1e-3, 1.0, "anisotropic TV, ADMM (our approximation of the paper's TV row); weight from sigma "
+                                    "(tuned at 1%, power law fitted on Train400)"),
+    "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule; their weight at 1%, "
+                                          "scaled with sigma"),
+    "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam, from sigma"),
     # beta of Eq. (16): scripts/tune_baselines.py on Train400 at 1% noise (the models' training noise): flat
     # optimum 0.1-0.3; the lower end is kept because the optimum falls with the noise (3e-3 at 0.2%)
-    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta); trained at 1% noise"),
-    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, fidelity only; trained at 1% noise"),
+    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta, "
+                                          "from sigma); units trained at 1% noise"),
+    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, noise-level-aware: takes sigma, trained "
+                                          "over 0-5% noise"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
-    "csf": MethodDefaults(None, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400 at 1% noise"),
+    "csf": MethodDefaults(1.0, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400 at 1% noise; "
+                                     "lam scales its data weights, from sigma"),
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
-LEARNED_MODELS = {"epadnet": "deconv-explicit", "ipadnet": "deconv-implicit"}
+LEARNED_MODELS = {"epadnet": "deconv-explicit", "ipadnet": "deconv-implicit-sigma"}
 METHODS = tuple(DEFAULTS)
-#: noise level (standard deviation, [0, 1] units) of the training data of each trained method: the
-#: PADNets' recipes and CSF's all draw 1% Gaussian noise (padnet/learn/zoo.py, padnet/baselines/csf.py)
-TRAINED_NOISE = {"epadnet": 0.01, "ipadnet": 0.01, "csf": 0.01}
+#: noise level (standard deviation, [0, 1] units) of the training data of the methods trained at one level:
+#: the explicit PADNet's recipe and CSF's draw 1% Gaussian noise (padnet/learn/zoo.py, padnet/baselines/csf.py)
+TRAINED_NOISE = {"epadnet": 0.01, "csf": 0.01}
+#: noise range of the training data of the noise-level-aware methods, which take sigma as an input
+TRAINED_NOISE_RANGE = {"ipadnet": (0.0, 0.05)}
 #: methods whose ``lam`` is the noise standard deviation itself (``padnet deblur`` passes sigma to them)
 NOISE_STD_METHODS = ("bm3d", "epll")
+#: ``lam(sigma) = DEFAULTS[m].lam * (max(sigma, floor) / 1%)^b``: exponent ``b`` and floor per method, fitted
+#: on Train400 (never Levin or Sun) by ``scripts/tune_baselines.py --rule`` (cached in
+#: ``data/results/baselines-noise/``); the 1% weights are the tuned defaults above
+NOISE_RULE: dict[str, tuple[float, float]] = {"tv": (1.0, 0.0025), "hl": (1.0, 0.0025), "wiener": (2.0, 0.0025),
+                                              "csf": (-2.0, 0.0025), "epadnet": (1.0, 0.0025)}
+
+
+def weight_for_noise(method: str, sigma: float) -> float:
+    """The weight ``lam`` of ``method`` for noise level ``sigma`` by its rule (:data:`NOISE_RULE`)."""
+    b, floor = NOISE_RULE[method]
+    return float(DEFAULTS[method].lam * (max(float(sigma), floor) / 0.01) ** b)
 
 
 def auto_method(sigma: float) -> tuple[str, str]:
     """The method ``padnet deblur`` uses by default for noise level ``sigma``, and why.
 
-    The implicit PADNet (the best method of Table 2, trained at 1% noise) up to 1.5x its training noise;
-    above, BM3D-DEB given ``sigma`` (the only method here that takes the noise level and stays usable
-    there), or TV when the ``bm3d`` package is missing.  ``scripts/noise_default_check.py`` measures the
-    crossing on a test photo: the implicit PADNet leads at 0.5% and 1% noise and collapses from 2% on,
-    where BM3D-DEB with the true sigma stays within a few dB of its 1% result.
+    The noise-level-aware implicit PADNet (the best method of Table 2 and of the noise sweep in the
+    book) within its training range (up to 5%); above, BM3D-DEB given ``sigma``, or TV when the ``bm3d``
+    package is missing.
     """
-    if sigma <= 1.5 * TRAINED_NOISE["ipadnet"]:
-        return "ipadnet", f"noise within 1.5x the implicit PADNet's training noise ({100 * TRAINED_NOISE['ipadnet']:.0f}%)"
+    lo, hi = TRAINED_NOISE_RANGE["ipadnet"]
+    if sigma <= hi:
+        return "ipadnet", f"noise within the implicit PADNet's training range ({100 * lo:.0f}-{100 * hi:.0f}%)"
     try:
         import bm3d  # noqa: F401
     except ImportError:
@@ -95,15 +122,24 @@ def auto_method(sigma: float) -> tuple[str, str]:
 
 def noise_advice(method: str, sigma: float) -> str | None:
     """A one-line warning when ``method`` was trained at a noise level far from ``sigma`` (more than 1.5x
-    above or 3x below it), else ``None``.  The trained methods take no noise level: well above their
-    training noise they amplify it, and a classical method with a weight raised for the noise can win
-    by several dB."""
+    above or 3x below it), or, for the noise-level-aware methods, when ``sigma`` lies more than 1.2x
+    above their training range; else ``None``."""
+    if method in TRAINED_NOISE_RANGE:
+        hi = TRAINED_NOISE_RANGE[method][1]
+        if sigma <= 1.2 * hi:
+            return None
+        return (f"{method} was trained for noise up to {100 * hi:.0f}%; at {100 * sigma:.2f}% it extrapolates "
+                "(bm3d and epll take sigma)")
     trained = TRAINED_NOISE.get(method)
     if trained is None or trained / 3 <= sigma <= 1.5 * trained:
         return None
     return (f"{method} was trained at {100 * trained:.1f}% noise and takes no noise level; at "
-            f"{100 * sigma:.2f}% its result may be far worse than a classical method with its weight raised "
-            "for the noise (tv or hl with a larger --lam), or bm3d / epll, which take sigma")
+            f"{100 * sigma:.2f}% its result may be far worse than ipadnet, which takes sigma, or bm3d / epll")
+
+
+def _estimate_sigma(x: torch.Tensor) -> float:
+    """sigma of a ``(B, C, H, W)`` batch: the wavelet-MAD estimate of each item (channels averaged), averaged."""
+    return float(np.mean([estimate_noise_sigma(item.permute(1, 2, 0)) for item in x]))
 
 
 def _to_bchw(y) -> tuple[torch.Tensor, str]:
@@ -127,18 +163,22 @@ def _from_bchw(x: torch.Tensor, layout: str, like):
 
 
 def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | None = None,
-           boundary: str = "taper", device: str = "auto", dtype: torch.dtype = torch.float64):
-    """Deblur ``y`` (blurred by true convolution with ``kernel``) with a classical method.
+           boundary: str = "taper", device: str = "auto", dtype: torch.dtype = torch.float64,
+           sigma: float | None = None):
+    """Deblur ``y`` (blurred by true convolution with ``kernel``) with any method of :data:`METHODS`.
 
     Args:
         y: blurred image(s), ``(H, W)``, ``(H, W, C)`` (each channel separately) or ``(B, C, H, W)``;
             values in [0, 1].
         kernel: ``(h, w)`` convolution PSF; non-negative; rescaled to sum 1 with a warning otherwise.
         method: one of :data:`METHODS`.
-        lam: regularisation weight (Wiener: the noise-to-signal ratio); default per method.
+        lam: regularisation weight (Wiener: the noise-to-signal ratio); default per method, from ``sigma``
+            where the method has a rule (:func:`weight_for_noise`) or is sigma itself (bm3d, epll).
         p: exponent of the l_p prior on image gradients (admm / hqs / hl); default per method.
         boundary: ``"taper"`` (pad, edge-taper, crop; for real images) or ``"circular"``.
         device: ``auto``, ``cpu`` or ``cuda``.
+        sigma: noise standard deviation in [0, 0.2] ([0, 1] units); default: estimated from ``y`` where the
+            method uses it (the mean over batch items for a batch).
 
     Returns:
         The restored image(s), same layout and type (numpy or torch) as ``y``, float, not clipped.
@@ -160,6 +200,15 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
     if p is not None and d.p is None:
         raise InputError(f"method {method!r} takes no p" + (" (its prior is fixed by the trained model)"
                                                              if method in LEARNED_MODELS else ""))
+    if sigma is not None and not (np.isfinite(sigma) and 0.0 <= sigma <= 0.2):
+        raise InputError(f"sigma must lie in [0, 0.2] (image range [0, 1]), got {sigma}")
+    uses_sigma = method in TRAINED_NOISE_RANGE or (lam is None and (method in NOISE_STD_METHODS or method in NOISE_RULE))
+    if uses_sigma and sigma is None:
+        sigma = _estimate_sigma(x_in)
+    if lam is None and method in NOISE_STD_METHODS:
+        lam = max(float(sigma), 1e-4)
+    elif lam is None and method in NOISE_RULE:
+        lam = weight_for_noise(method, sigma)
     lam = d.lam if lam is None else float(lam)
     p = d.p if p is None else float(p)
     if lam is not None and not lam > 0:
@@ -174,11 +223,11 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
     if boundary == "taper":
         yt, pad = pad_for_deconvolution(yt, kt)
     if method in LEARNED_MODELS:
-        x = padnet_deblur(yt, kt, method, beta=lam)
+        x = padnet_deblur(yt, kt, method, beta=lam, sigma=sigma)
     elif method == "bm3d":
         x = _bm3d_deb(yt, kt, sigma=lam)
     elif method == "csf":
-        x = csf_deblur(yt, kt)
+        x = csf_deblur(yt, kt, data_scale=lam)
     elif method == "epll":
         x = epll_deblur(yt, kt, sigma=lam)
     elif method == "wiener":
@@ -204,7 +253,7 @@ def _model(name: str, device: str):
 
 
 def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet", beta: float | None = None,
-                  model=None) -> torch.Tensor:
+                  model=None, sigma: float | None = None) -> torch.Tensor:
     """Alg. 1 with a trained PADNet on a (periodic) deblurring problem.
 
     Args:
@@ -213,6 +262,8 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
         method: ``"epadnet"`` (Eq. 15-16) or ``"ipadnet"`` (``f_im``).
         beta: weight of the linear layer of Eq. (16) (explicit only; default :data:`DEFAULTS`).
         model: a :class:`padnet.learn.store.Model` to use instead of the committed one.
+        sigma: noise standard deviation ([0, 1] units), needed by a noise-level-aware model (its weighted
+            fidelity and noise map, :mod:`padnet.tasks.deblur_image`); ignored by the others.
 
     Returns:
         ``x`` of the same shape, dtype and device as ``y``.
@@ -229,6 +280,11 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
                                 cfg.padnet_config(), prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
         beta = DEFAULTS["epadnet"].lam if beta is None else beta
         x = image_from_gradients(g, QuadraticFidelity.deblur(y32, k32), beta)  # Eq. (16), grad_x f_ex = 0
+    elif cfg.domain == "image-sigma":
+        if sigma is None:
+            raise InputError(f"model {cfg.name!r} is noise-level-aware: give sigma")
+        f = QuadraticFidelity.deblur(y32, k32, weight=noise_weight(sigma, y32))
+        x, _ = padnet_solve(f, model.as_callables(guide=noise_map(sigma, y32)), cfg.padnet_config())
     else:
         x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32), model.as_callables(), cfg.padnet_config())
     return x.reshape(B, C, H, W).to(y.dtype)

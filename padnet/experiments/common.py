@@ -36,6 +36,9 @@ class MethodSpec:
     boundary: str = "taper"
     lam: float | None = None
     p: float | None = None
+    #: ``"given"``: the method is told the sample's noise level; ``"estimated"``: it estimates it from the
+    #: blurred input, as ``padnet deblur`` does by default
+    sigma: str = "given"
 
 
 #: The classical rows of Table 2 that :func:`padnet.pipelines.deblur.deblur` provides, with and without our
@@ -83,7 +86,7 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
         for spec in specs:
             t0 = time.perf_counter()
             x = deblur(s.blurred, s.kernel, method=spec.method, lam=spec.lam, p=spec.p, boundary=spec.boundary,
-                       device=device)
+                       device=device, sigma=s.sigma if spec.sigma == "given" else None)
             seconds = time.perf_counter() - t0
             res = score(np.clip(x, 0.0, 1.0), s.sharp)
             rows.append({"method": spec.label, "boundary": spec.boundary, "dataset": s.dataset, "image": s.name,

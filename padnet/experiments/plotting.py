@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["figure1"]
+__all__ = ["figure1", "noise_sweep_figure"]
 
 STYLE = {"ADMM": ("tab:blue", "-"), "HQS": ("tab:orange", "-"), "EPADNet": ("tab:red", "-"),
          "IPADNet": ("tab:green", "-")}
@@ -47,5 +47,29 @@ def figure1(traces: list[dict], priors: tuple[str, ...] = ("l1", "l0.8", "l0")):
             ax.tick_params(labelsize=9)
     axes[0, 0].legend(fontsize=8, ncol=2)
     axes[0, 1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def noise_sweep_figure(summary: list[dict]):
+    """PSNR and SSIM against the noise level, one curve per method (rows of
+    :func:`padnet.experiments.noise_sweep.noise_sweep`'s ``summary``); the PADNets solid, the classical
+    methods dashed, the sigma-estimated PADNet dotted."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    methods = list(dict.fromkeys(r["method"] for r in summary))
+    for m in methods:
+        rows = sorted((r for r in summary if r["method"] == m), key=lambda r: float(r["sigma"]))
+        s = [100 * float(r["sigma"]) for r in rows]
+        ls = ":" if "estimated" in m else "-" if m.startswith("Ours") else "--"
+        for ax, key in zip(axes, ("psnr", "ssim")):
+            ax.plot(s, [float(r[key]) for r in rows], ls=ls, marker="o", ms=3, label=m)
+    for ax, name in zip(axes, ("PSNR (dB)", "SSIM")):
+        ax.set_xlabel("noise sigma (% of the range)", fontsize=9)
+        ax.set_ylabel(name, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=9)
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -5,7 +5,8 @@ The cached full runs are produced by ``padnet reproduce TABLE --out data/results
 ``--quick``), which also writes ``provenance.json`` (command, commit, data checksums, device, wall time).
 Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method on Levin and Sun),
 ``table3`` (Table 3: dehazing on SOTS-indoor and Middlebury) and
-``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling).
+``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling) and
+``noise-sweep`` (deblurring at 0.5-5% noise, :mod:`padnet.experiments.noise_sweep`).
 ``table2 --sun all`` (all 640 synthesised Sun inputs) has its own cache, ``data/results/table2-sun640/``.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from padnet.checks import resolve_device
 from padnet.data import EMBEDDED_NOTICE, DataError, available
-from padnet.experiments import paper, table1, table2, table3
+from padnet.experiments import noise_sweep, paper, table1, table2, table3
 from padnet.experiments.common import (
     CLASSICAL_BASELINES,
     compare_with_cache,
@@ -53,7 +54,7 @@ SUN640_CACHE = "table2-sun640"
 
 #: benchmarks each table's quick run needs (without them it runs on the embedded set and compares nothing)
 _DATASETS = {"table1": ["levin09"], "table2": ["levin09", "sun2013"], "table3": ["sots_indoor", "middlebury2005"],
-             "baselines": ["levin09"]}
+             "baselines": ["levin09"], "noise-sweep": ["levin09", "sun2013"]}
 
 
 def cached(table: str, name: str) -> list[dict]:
@@ -81,7 +82,7 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
-    cache = CACHE_DIR / cache_table / f"{table}_per_image.csv"
+    cache = CACHE_DIR / cache_table / f"{table.replace('-', '_')}_per_image.csv"
     if quick and all(available(d) for d in _DATASETS[table]) and not cache.is_file():
         raise DataError(f"no cached full run at {cache} to check the quick run against; "
                         f"set {RESULTS_ENV} to a checkout's data/results")
@@ -94,6 +95,8 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
         return _table3(quick, out, device, jobs)
     if table == "baselines":
         return _baselines(quick, out, device)
+    if table == "noise-sweep":
+        return _noise_sweep(quick, out, device, jobs, methods)
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -110,7 +113,7 @@ def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], e
     if embedded:
         print("quick run on the embedded default set: no cached benchmark rows to compare with")
         return 0
-    cache = CACHE_DIR / (cache_table or table) / f"{table}_per_image.csv"
+    cache = CACHE_DIR / (cache_table or table) / f"{table.replace('-', '_')}_per_image.csv"
     if not cache.exists():
         print(f"no cached full run at {cache}; run `padnet reproduce {table}{options} --out {cache.parent}` "
               f"or set {RESULTS_ENV} to a checkout's data/results", file=sys.stderr)
@@ -186,6 +189,28 @@ def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str, methods: l
     return _finish("table2", quick, out, wall, res["per_image"], res["embedded"], device, datasets,
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options,
                    cache_table=SUN640_CACHE if sun == "all" else "table2")
+
+
+def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None) -> int:
+    mode = "quick" if quick else "full"
+    for name in _DATASETS["noise-sweep"]:
+        if not available(name):
+            raise DataError(f"the noise sweep needs {name} under PADNET_DATA (it has no embedded variant)")
+    labels = None
+    if methods:  # deblur method names -> the sweep's rows that use them
+        labels = [m.label for m in noise_sweep.METHODS if m.method in methods]
+    res = noise_sweep.noise_sweep(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
+    wall = res["wall_seconds"]
+    print(f"Noise sweep ({mode}, {len(res['per_image'])} rows, {wall:.0f} s): PSNR / SSIM per sigma")
+    for r in res["summary"]:
+        print(f"sigma {100 * float(r['sigma']):4.1f}%  {r['method']:26s} {r['psnr']:6.2f} {r['ssim']:6.3f} "
+              f"{r['seconds']:6.2f} s")
+    for r in noise_sweep.best_classical(res["summary"]):
+        print(f"sigma {100 * r['sigma']:4.1f}%: Ours (I) {r['Ours (I)']:.2f} dB, best classical {r['best classical']} "
+              f"{r['its psnr']:.2f} dB, margin {r['margin']:+.2f} dB")
+    options = f" --methods {' '.join(methods)}" if methods else ""
+    return _finish("noise-sweep", quick, out, wall, res["per_image"], False, device, ["levin09", "sun2013"],
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
 
 
 def _table3(quick: bool, out: Path, device: str, jobs: int) -> int:

@@ -26,7 +26,14 @@ from tqdm import tqdm
 
 from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
-from padnet.learn.store import Model, load_model, networks_from_blob, safe_load, save_checkpoint, warm_start_unit
+from padnet.learn.store import (
+    Model,
+    load_model,
+    networks_from_blob,
+    safe_load,
+    save_checkpoint,
+    warm_start_unit,
+)
 from padnet.nets.units import ResidualPropagation, make_unit
 from padnet.optim.energy import (
     QuadraticFidelity,

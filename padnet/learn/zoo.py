@@ -31,6 +31,13 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   inverse filter and the last one (rho = 0.29) a small correction, like the noise levels of a
   plug-and-play denoiser schedule for 1% noise.
 
+* ``deconv-implicit-sigma``: the noise-level-aware implicit PADNet behind ``padnet deblur --method
+  ipadnet``: the same network with a noise-map input in every unit and the fidelity weighted by sigma
+  (:mod:`padnet.tasks.deblur_image`), trained with Alg. 2 and joint fine-tuning on pairs whose noise
+  level is drawn uniformly from [0, 5]%.  Sized for 2 CPU cores (about 45 min): warm-started from
+  ``deconv-implicit`` (its units, with zero weights on the new noise-map input), 800 steps per unit at
+  lr 5e-4 and 1500 fine-tuning steps.
+
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
 FFT steps) takes 4.7 s (implicit) and 5.2 s (explicit) on 2 cores (``scripts/bench_deconv.py``) with
 the inference path of :class:`padnet.nets.units.ConvUnit` (batch norm folded, channels-last); width 24

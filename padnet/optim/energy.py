@@ -92,8 +92,10 @@ class QuadraticFidelity:
         return cls(b=grad(y), otf=psf2otf(k, y.shape[-2:]))
 
     def select(self, idx) -> "QuadraticFidelity":
-        """The fidelity of the batch items ``idx`` (data and transfer functions sliced, not recomputed)."""
-        return QuadraticFidelity(b=self.b[idx], otf=None if self.otf is None else self.otf[idx],
+        """The fidelity of the batch items ``idx`` (data and transfer functions sliced, not recomputed; a
+        transfer function shared by the batch stays shared)."""
+        otf = self.otf if self.otf is None or self.otf.shape[0] == 1 else self.otf[idx]
+        return QuadraticFidelity(b=self.b[idx], otf=otf,
                                  weight=None if self.weight is None else self.weight[idx])
 
     def _w(self, x: torch.Tensor):

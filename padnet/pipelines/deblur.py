@@ -21,7 +21,7 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
 * ``csf``: our Cascade of Shrinkage Fields (:mod:`padnet.baselines.csf`), retrained on Train400 (``padnet/models/csf.pt``).
 
 The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
-(:func:`padnet.physics.noise.estimate_noise_sigma`).  It is an input of ``ipadnet``; it is ``lam`` of
+(:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an input of ``ipadnet``; it is ``lam`` of
 ``bm3d`` and ``epll``; and TV, HL, Wiener, CSF (a scale of its learned data weights) and the explicit PADNet's ``beta`` get
 their weight from it by
 :func:`weight_for_noise`, a power law fitted on Train400 (``scripts/tune_baselines.py --rule``).
@@ -47,7 +47,7 @@ from padnet.physics.operators import crop_padding, pad_for_deconvolution
 from padnet.tasks.deblur_image import noise_map, noise_weight
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
-           "NOISE_RULE", "weight_for_noise", "noise_advice", "auto_method", "deblur", "padnet_deblur"]
+           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method", "deblur", "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,24 @@ def noise_advice(method: str, sigma: float) -> str | None:
             f"{100 * sigma:.2f}% its result may be far worse than ipadnet, which takes sigma, or bm3d / epll")
 
 
-def _estimate_sigma(x: torch.Tensor) -> float:
-    """sigma of a ``(B, C, H, W)`` batch: the wavelet-MAD estimate of each item (channels averaged), averaged."""
-    return float(np.mean([estimate_noise_sigma(item.permute(1, 2, 0)) for item in x]))
+#: the smallest noise level the default assumes: the wavelet estimate sees white noise only, and real captures
+#: also carry what it cannot see (kernel error, sensor non-linearity; 8-bit rounding alone is 0.11%).  On
+#: Levin's captures it returns 0.1-0.2%, and the implicit PADNet told so loses about 2 dB against being
+#: told 1% (the book's Table 2 chapter); a round floor, not fitted to any benchmark.
+SIGMA_DEFAULT_FLOOR = 0.005
+
+
+def default_sigma(y) -> tuple[float, float]:
+    """The noise level used when none is given, and the raw estimate: ``(max(estimate, floor), estimate)``.
+
+    ``y``: ``(H, W)`` / ``(H, W, C)`` array or tensor, or a ``(B, C, H, W)`` batch (the mean of the items'
+    estimates, channels averaged); the estimate is :func:`padnet.physics.noise.estimate_noise_sigma`.
+    """
+    if isinstance(y, torch.Tensor) and y.dim() == 4:
+        est = float(np.mean([estimate_noise_sigma(item.permute(1, 2, 0)) for item in y]))
+    else:
+        est = estimate_noise_sigma(y)
+    return max(est, SIGMA_DEFAULT_FLOOR), est
 
 
 def _to_bchw(y) -> tuple[torch.Tensor, str]:
@@ -178,7 +193,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         boundary: ``"taper"`` (pad, edge-taper, crop; for real images) or ``"circular"``.
         device: ``auto``, ``cpu`` or ``cuda``.
         sigma: noise standard deviation in [0, 0.2] ([0, 1] units); default: estimated from ``y`` where the
-            method uses it (the mean over batch items for a batch).
+            method uses it, at least :data:`SIGMA_DEFAULT_FLOOR` (:func:`default_sigma`).
 
     Returns:
         The restored image(s), same layout and type (numpy or torch) as ``y``, float, not clipped.
@@ -204,7 +219,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         raise InputError(f"sigma must lie in [0, 0.2] (image range [0, 1]), got {sigma}")
     uses_sigma = method in TRAINED_NOISE_RANGE or (lam is None and (method in NOISE_STD_METHODS or method in NOISE_RULE))
     if uses_sigma and sigma is None:
-        sigma = _estimate_sigma(x_in)
+        sigma = default_sigma(x_in)[0]
     if lam is None and method in NOISE_STD_METHODS:
         lam = max(float(sigma), 1e-4)
     elif lam is None and method in NOISE_RULE:

@@ -66,3 +66,19 @@ def test_committed_csf_recomputes_its_validation_psnr():
     with torch.no_grad():
         mse = ((model(va.y, va.kernels).clamp(0, 1) - va.x) ** 2).mean(dim=(1, 2, 3))
     assert abs(float((-10 * torch.log10(mse)).mean()) - logged) < 0.02
+
+
+def test_csf_data_scale_multiplies_the_learned_data_weight(rng):
+    """A stage run with data_scale s is the stage whose lam_t is s lam_t (the noise rule's knob)."""
+    from padnet.physics.operators import psf2otf
+
+    stage = CSFStage(filter_size=3, n_centers=9, span=1.0, lam=7.0).double()
+    scaled = CSFStage(filter_size=3, n_centers=9, span=1.0, lam=7.0 * 0.25).double()
+    scaled.load_state_dict({**stage.state_dict(), "log_lam": stage.log_lam.detach() + np.log(0.25)})
+    x_prev = torch.from_numpy(rng.random((1, 1, 8, 8)))
+    y = torch.from_numpy(rng.random((1, 1, 8, 8)))
+    k = torch.from_numpy(rng.random((3, 3)))
+    otf = psf2otf(k / k.sum(), (8, 8))
+    with torch.no_grad():
+        assert torch.allclose(stage(x_prev, y, otf, data_scale=0.25), scaled(x_prev, y, otf), atol=1e-12)
+        assert not torch.allclose(stage(x_prev, y, otf), scaled(x_prev, y, otf), atol=1e-6)

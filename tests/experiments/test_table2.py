@@ -16,6 +16,8 @@ def test_cached_table2_has_provenance_and_the_issue_columns():
     assert {"Ours (E)", "Ours (I)", "TV", "HL", "EPLL", "CSF"} <= {r["method"] for r in rows}
     prov = json.loads((folder / "provenance.json").read_text())
     assert not prov["embedded"] and prov["commit"] != "unknown" and prov["uncommitted_changes"] is False
+    for u in prov.get("updates", []):  # rows replaced by a later full run (scripts/update_cache.py)
+        assert u["uncommitted_changes"] is False and u["mode"] == "full" and set(u["rows"]) <= {r["method"] for r in rows}
     per_image = read_csv(folder / "table2_per_image.csv")
     for r in rows:  # the summary is the mean of the per-image rows
         grp = [q["psnr"] for q in per_image if q["method"] == r["method"] and q["dataset"] == r["dataset"]]

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 
 
 @pytest.mark.parametrize("name", ["grad-epadnet-l1", "grad-epadnet-l0.8", "grad-epadnet-l0", "grad-ipadnet"])
@@ -29,3 +30,30 @@ def test_load_model_by_name_with_a_dot_and_by_path(tmp_path):
     assert load_model(MODEL_DIR / "grad-ipadnet.pt").config.p is None
     with pytest.raises(InputError, match="no trained model"):
         load_model("grad-epadnet-l0.5")
+
+
+def test_warm_start_keeps_the_source_units_function_whatever_the_noise_map(gen):
+    """A unit that also reads a noise map, warm-started from a unit that does not, computes the source's
+    output for any map (its map weights start at zero); a unit of another kind is refused."""
+    from types import SimpleNamespace
+
+    from padnet.checks import InputError
+    from padnet.learn.store import warm_start_unit
+    from padnet.nets.units import ResidualPropagation, make_unit
+
+    torch.manual_seed(0)
+    src_unit = make_unit("conv7", channels=1, width=4)
+    for p in src_unit.parameters():  # a trained-looking unit (the last layer starts at zero)
+        p.data.normal_(0.0, 0.3, generator=gen)
+    src_unit.eval()
+    source = SimpleNamespace(networks=[ResidualPropagation([src_unit])], config=SimpleNamespace(name="src"))
+    unit = make_unit("conv7", channels=1, width=4, guide_channels=1)
+    assert warm_start_unit(unit, source, 0, 0) and not warm_start_unit(unit, source, 0, 1)
+    unit.eval()
+    v = torch.rand(2, 1, 12, 12, generator=gen)
+    with torch.no_grad():
+        for level in (0.0, 3.0):
+            out = unit(torch.cat([v, torch.full_like(v, level)], dim=1))
+            assert torch.allclose(out, src_unit(v), atol=1e-6)
+    with pytest.raises(InputError, match="another kind"):
+        warm_start_unit(make_unit("rbf"), source, 0, 0)

@@ -117,3 +117,38 @@ def test_lp_energy_value_by_hand(small, gen):
     assert float(e(x)) == pytest.approx(ref, rel=1e-12)
     with pytest.raises(ValueError):
         LpEnergy(f, 0.1, 0.5, analysis="laplace")
+
+
+def test_weighted_fidelity_against_explicit_matrix_per_item(gen):
+    """w/2 ||K x - b||^2 with a weight per batch item: value, gradient and the exact u-step of each item
+    against the dense normal equations (w K^T K + (mu + rho) I) u = w K^T b + mu x_k + rho z."""
+    y = torch.rand(2, 1, 6, 7, generator=gen, dtype=torch.float64)
+    k = torch.rand(3, 3, generator=gen, dtype=torch.float64)
+    k = k / k.sum()
+    wts = torch.tensor([0.04, 16.0], dtype=torch.float64)
+    f = QuadraticFidelity.deblur(y, k, weight=wts)
+    x_k = torch.rand(2, 1, 6, 7, generator=gen, dtype=torch.float64)
+    z = torch.rand(2, 1, 6, 7, generator=gen, dtype=torch.float64)
+    mu, rho = 0.3, 2.5
+    u = u_step(f, x_k, z, mu, rho)
+    K = dense(lambda e: conv_direct(e, k), (1, 6, 7))
+    for b in range(2):
+        w = float(wts[b])
+        A = w * K.T @ K + (mu + rho) * np.eye(42)
+        rhs = w * K.T @ y[b].flatten().numpy() + mu * x_k[b].flatten().numpy() + rho * z[b].flatten().numpy()
+        assert np.allclose(u[b].flatten().numpy(), np.linalg.solve(A, rhs), atol=1e-10)
+        r = K @ x_k[b].flatten().numpy() - y[b].flatten().numpy()
+        assert float(f(x_k)[b]) == pytest.approx(0.5 * w * float(r @ r), rel=1e-12)
+        assert np.allclose(f.grad(x_k)[b].flatten().numpy(), w * K.T @ r, atol=1e-12)
+    sel = f.select(torch.tensor([1]))
+    assert torch.allclose(sel.prox(z[1:], 2.0), f.prox(z, 2.0)[1:])
+    # the identity fidelity with a weight: (w b + c z) / (w + c)
+    fi = QuadraticFidelity(b=y, weight=wts)
+    assert torch.allclose(fi.prox(z, 3.0), (wts.view(-1, 1, 1, 1) * y + 3.0 * z) / (wts.view(-1, 1, 1, 1) + 3.0))
+
+
+def test_weighted_fidelity_refuses_bad_weights(gen):
+    y = torch.rand(2, 1, 4, 4, generator=gen, dtype=torch.float64)
+    for bad in (torch.tensor([1.0, 0.0]), torch.tensor([1.0, 2.0, 3.0])):
+        with pytest.raises(ValueError, match="weight"):
+            QuadraticFidelity(b=y, weight=bad)

@@ -29,3 +29,14 @@ def test_colour_images_average_their_channels():
 def test_bad_images_are_refused(bad):
     with pytest.raises(InputError):
         estimate_noise_sigma(bad)
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (37, 50), (40, 40, 3)])
+def test_estimate_equals_scikit_images_estimate_sigma(shape):
+    """Our PyWavelets computation is scikit-image's estimator (its reference implementation), to rounding."""
+    from skimage.restoration import estimate_sigma
+
+    rng = np.random.default_rng(3)
+    y = gaussian_filter(rng.random(shape), 1.5) + 0.02 * rng.standard_normal(shape)
+    ref = estimate_sigma(y) if len(shape) == 2 else float(np.mean(estimate_sigma(y, channel_axis=-1)))
+    assert estimate_noise_sigma(y) == pytest.approx(ref, rel=1e-12)

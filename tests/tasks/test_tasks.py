@@ -58,3 +58,35 @@ def test_blurred_patches_follow_their_forward_model():
         blur = convolve(a.x[i, 0].double().numpy(), k, mode="wrap")
         resid.append(a.y[i, 0].double().numpy() - blur)
     assert np.std(resid) == pytest.approx(cfg.noise, rel=0.1)
+
+
+def test_noise_aware_patches_carry_their_own_sigma_and_noise_map():
+    """Each pair's residual y - k * x has the std of its own drawn sigma (pairs pooled by level), the noise map
+    reads sigma / 1% everywhere, and the fixed-noise recipe's draws are unchanged by the option."""
+    from scipy.ndimage import convolve
+
+    base = dict(seed=3, patch=48, kernel_canvas=15, kernel_sizes=(9, 13), noise=0.01)
+    a = blurred_patches(SimpleNamespace(**base, noise_range=(0.0, 0.05)), 24, 0, torch.device("cpu"))
+    fixed = blurred_patches(SimpleNamespace(**base), 24, 0, torch.device("cpu"))
+    assert torch.equal(a.x, fixed.x) and torch.equal(a.kernels, fixed.kernels) and fixed.sigma is None
+    assert a.sigma.shape == (24,) and float(a.sigma.min()) >= 0.0 and float(a.sigma.max()) <= 0.05
+    assert torch.allclose(a.guide, (a.sigma / 0.01).view(-1, 1, 1, 1).expand_as(a.guide))
+    ratios = []
+    for i in range(24):
+        blur = convolve(a.x[i, 0].double().numpy(), a.kernels[i, 0].double().numpy(), mode="wrap")
+        if float(a.sigma[i]) > 0.005:
+            ratios.append(np.std(a.y[i, 0].double().numpy() - blur) / float(a.sigma[i]))
+    assert len(ratios) > 10 and np.mean(ratios) == pytest.approx(1.0, abs=0.03)
+
+
+def test_noise_aware_fidelity_weight_is_inverse_variance_above_the_floor():
+    from padnet.tasks.deblur_image import SIGMA_FLOOR, noise_weight
+
+    like = torch.zeros(4, 1, 3, 3, dtype=torch.float64)
+    w = noise_weight(torch.tensor([0.0, 0.001, 0.01, 0.05], dtype=torch.float64), like)
+    assert torch.allclose(w, torch.tensor([(0.01 / SIGMA_FLOOR) ** 2, (0.01 / SIGMA_FLOOR) ** 2, 1.0, 0.04],
+                                          dtype=torch.float64))
+    task = get_task("image-sigma")
+    cfg = SimpleNamespace(seed=0, patch=16, kernel_canvas=9, kernel_sizes=(5,), noise=0.01, noise_range=None, name="x")
+    with pytest.raises(ValueError, match="noise_range"):
+        task.training_set(cfg, 2, 0, torch.device("cpu"))

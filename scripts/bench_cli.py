@@ -1,0 +1,112 @@
+"""Whole-process time of ``padnet deblur`` on a 1-megapixel grey photo, and where it goes.
+
+Writes a 1024x1024 test input (scikit-image's camera resized, a 23 px motion kernel, replicate borders,
+1% noise, 8 bit) as PNGs, then
+
+* times ``padnet deblur BLURRED KERNEL -o OUT`` (default options, and each ``--method`` given) as a
+  fresh process, the median of ``--repeats`` runs, with ``--threads`` compute threads;
+* breaks one run down in-process: ``import torch``, the rest of the imports, reading, the noise
+  estimate, padding, the solve (the PADNet's stages), writing.
+
+    python scripts/bench_cli.py [--threads 2] [--repeats 3] [--methods auto ipadnet wiener]
+                                [--out results/bench_cli.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PHASES = r"""
+import time, sys
+t0 = time.perf_counter()
+import torch
+t1 = time.perf_counter()
+from padnet.cli import main  # noqa: F401  (everything the command imports)
+from padnet.io import read_image, read_kernel, write_image
+from padnet.physics.noise import estimate_noise_sigma
+from padnet.physics.operators import crop_padding, pad_for_deconvolution
+from padnet.pipelines.deblur import padnet_deblur
+t2 = time.perf_counter()
+y, bits = read_image(sys.argv[1]); k = read_kernel(sys.argv[2])
+t3 = time.perf_counter()
+sigma = estimate_noise_sigma(y)
+t4 = time.perf_counter()
+yt = torch.from_numpy(y)[None, None].float(); kt = torch.from_numpy(k)[None, None].float()
+yp, pad = pad_for_deconvolution(yt, kt)
+t5 = time.perf_counter()
+x = padnet_deblur(yp, kt, "ipadnet", sigma=sigma)
+t6 = time.perf_counter()
+write_image(sys.argv[3], crop_padding(x, pad)[0, 0].double().numpy(), bits=bits)
+t7 = time.perf_counter()
+print(f"{t1-t0} {t2-t1} {t3-t2} {t4-t3} {t5-t4} {t6-t5} {t7-t6} {tuple(yp.shape[-2:])}")
+"""
+
+
+def make_input(folder: Path) -> tuple[Path, Path]:
+    import numpy as np
+    from skimage.data import camera
+    from skimage.transform import resize
+
+    from padnet.data.deblur import sun2013_synthesize
+    from padnet.io import write_image
+    from padnet.physics.kernels import random_motion_kernel
+
+    rng = np.random.default_rng(0)
+    x = resize(camera() / 255.0, (1024, 1024), anti_aliasing=True)
+    k = random_motion_kernel(23, rng)
+    y = sun2013_synthesize(x, k[::-1, ::-1], rng)
+    write_image(folder / "y.png", y, bits=8)
+    np.save(folder / "k.npy", k)
+    return folder / "y.png", folder / "k.npy"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--methods", nargs="*", default=["auto", "ipadnet", "wiener"])
+    parser.add_argument("--out", default="results/bench_cli.csv")
+    args = parser.parse_args(argv)
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "PADNET_THREADS": str(args.threads)}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        y, k = make_input(Path(tmp))
+        out = Path(tmp) / "x.png"
+        padnet = [sys.executable, "-m", "padnet.cli"]
+        for method in args.methods:
+            cmd = [*padnet, "deblur", str(y), str(k), "-o", str(out)] + ([] if method == "auto" else ["--method", method])
+            times = []
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, env=env, capture_output=True)
+                times.append(time.perf_counter() - t0)
+            rows.append({"what": f"padnet deblur ({'default' if method == 'auto' else '--method ' + method})",
+                         "seconds": statistics.median(times)})
+            print(f"{rows[-1]['what']:36s} {rows[-1]['seconds']:6.2f} s (median of {args.repeats}, whole process)")
+        res = subprocess.run([sys.executable, "-c", PHASES, str(y), str(k), str(out)], check=True, env=env,
+                             capture_output=True, text=True)
+        *vals, shape = res.stdout.strip().split(" ", 7)
+        names = ["import torch", "other imports", "read input", "noise estimate", "padding", "PADNet stages",
+                 "write output"]
+        for name, v in zip(names, vals):
+            rows.append({"what": f"phase: {name}", "seconds": float(v)})
+            print(f"  {name:18s} {float(v):6.2f} s")
+        print(f"  (padded size {shape}, {args.threads} threads)")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["what", "seconds"])
+        w.writeheader()
+        w.writerows(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The deblurring pipeline's noise handling: sigma given or estimated, the weight rules, bad sigma."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from padnet.checks import InputError
+from padnet.pipelines.deblur import (
+    DEFAULTS,
+    NOISE_RULE,
+    deblur,
+    padnet_deblur,
+    weight_for_noise,
+)
+
+
+@pytest.fixture
+def case():
+    from padnet.data.deblur import embedded_deblur_set
+
+    s = embedded_deblur_set(n_images=1, n_kernels=1, size=96, sigma=0.02)[0]
+    return s.blurred, s.kernel
+
+
+def test_weight_rules_pass_through_the_tuned_weight_at_one_percent():
+    for method, (b, floor) in NOISE_RULE.items():
+        assert weight_for_noise(method, 0.01) == pytest.approx(DEFAULTS[method].lam, rel=1e-12)
+        assert weight_for_noise(method, 0.03) == pytest.approx(DEFAULTS[method].lam * 3.0 ** b, rel=1e-12)
+        assert weight_for_noise(method, 0.0) == pytest.approx(weight_for_noise(method, floor), rel=1e-12)
+
+
+def test_sigma_drives_the_default_weight_and_is_estimated_when_not_given(case):
+    """Wiener with sigma s is Wiener with its rule's nsr; without sigma the estimate from y is used."""
+    from padnet.physics.noise import estimate_noise_sigma
+
+    y, k = case
+    given = deblur(y, k, method="wiener", sigma=0.03)
+    assert np.allclose(given, deblur(y, k, method="wiener", lam=weight_for_noise("wiener", 0.03)))
+    est = estimate_noise_sigma(y)
+    assert abs(est - 0.02) < 0.004
+    assert np.allclose(deblur(y, k, method="wiener"), deblur(y, k, method="wiener", sigma=est))
+    assert not np.allclose(given, deblur(y, k, method="wiener", sigma=0.005))
+
+
+@pytest.mark.parametrize("bad", [-0.01, 0.3, float("nan")])
+def test_a_sigma_outside_the_range_is_one_clear_error(case, bad):
+    y, k = case
+    with pytest.raises(InputError, match=r"sigma must lie in \[0, 0.2\]"):
+        deblur(y, k, method="tv", sigma=bad)
+
+
+def test_the_noise_aware_padnet_needs_sigma(case):
+    y, k = case
+    yt = torch.from_numpy(y)[None, None].float()
+    kt = torch.from_numpy(k)[None, None].float()
+    with pytest.raises(InputError, match="noise-level-aware"):
+        padnet_deblur(yt, kt, "ipadnet")
+
+
+def test_the_default_sigma_is_the_estimate_but_never_below_the_floor():
+    from scipy.ndimage import gaussian_filter
+    from skimage import data as skdata
+
+    from padnet.pipelines.deblur import SIGMA_DEFAULT_FLOOR, default_sigma
+
+    x = gaussian_filter(skdata.camera()[::2, ::2] / 255.0, 2.0)
+    for added in (0.0, 0.02):
+        y = x + added * np.random.default_rng(0).standard_normal(x.shape)
+        used, est = default_sigma(y)
+        assert used == max(est, SIGMA_DEFAULT_FLOOR)
+        assert (used == SIGMA_DEFAULT_FLOOR) == (added == 0.0) and abs(est - added) < 0.002
+    batch = torch.from_numpy(np.stack([x, x + 0.02 * np.random.default_rng(1).standard_normal(x.shape)]))[:, None]
+    assert default_sigma(batch)[1] == pytest.approx((default_sigma(x)[1] + default_sigma(batch[1, 0])[1]) / 2)

@@ -21,9 +21,9 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
 * ``csf``: our Cascade of Shrinkage Fields (:mod:`padnet.baselines.csf`), retrained on Train400 (``padnet/models/csf.pt``).
 
 The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
-(:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an input of ``ipadnet``; it is ``lam`` of
-``bm3d`` and ``epll``; and TV, HL, Wiener, CSF (a scale of its learned data weights) and the explicit PADNet's ``beta`` get
-their weight from it by
+(:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an
+input of ``ipadnet``; it is ``lam`` of ``bm3d`` and ``epll``; and TV, HL, Wiener, CSF (a scale of its
+learned data weights) and the explicit PADNet's ``beta`` get their weight from it by
 :func:`weight_for_noise`, a power law fitted on Train400 (``scripts/tune_baselines.py --rule``).
 """
 
@@ -47,7 +47,8 @@ from padnet.physics.operators import crop_padding, pad_for_deconvolution
 from padnet.tasks.deblur_image import noise_map, noise_weight
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
-           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method", "deblur", "padnet_deblur"]
+           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
+           "deblur", "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def auto_method(sigma: float) -> tuple[str, str]:
 
 
 def noise_advice(method: str, sigma: float) -> str | None:
-    """A one-line warning when ``method`` was trained at a noise level far from ``sigma`` (more than 1.5x
+    """A one-line warning when ``method``'s network was trained at a noise level far from ``sigma`` (more than 1.5x
     above or 3x below it), or, for the noise-level-aware methods, when ``sigma`` lies more than 1.2x
     above their training range; else ``None``."""
     if method in TRAINED_NOISE_RANGE:
@@ -136,7 +137,7 @@ def noise_advice(method: str, sigma: float) -> str | None:
     trained = TRAINED_NOISE.get(method)
     if trained is None or trained / 3 <= sigma <= 1.5 * trained:
         return None
-    return (f"{method} was trained at {100 * trained:.1f}% noise and takes no noise level; at "
+    return (f"{method} was trained at {100 * trained:.1f}% noise (only its weight follows sigma); at "
             f"{100 * sigma:.2f}% its result may be far worse than ipadnet, which takes sigma, or bm3d / epll")
 
 

@@ -1,0 +1,44 @@
+"""scripts/update_cache.py: swapping one method's rows of a cached run, and refusing partial or unclean runs."""
+
+import json
+import subprocess
+import sys
+
+from padnet.experiments.common import read_csv, write_csv
+from tests.conftest import REPO
+
+
+def _run(folder, rows, prov):
+    write_csv(rows, folder / "table2_per_image.csv")
+    (folder / "provenance.json").write_text(json.dumps(prov))
+
+
+def _update(cache, new, *methods):
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "update_cache.py"), str(cache), str(new),
+                           "--methods", *methods], capture_output=True, text=True)
+
+
+def test_rows_are_swapped_the_summary_recomputed_and_both_provenances_kept(tmp_path):
+    cache, new = tmp_path / "cache", tmp_path / "new"
+    cache.mkdir()
+    new.mkdir()
+    old = [{"method": m, "dataset": "d", "image": i, "psnr": p, "ssim": 0.5, "seconds": 1.0}
+           for m, p in (("A", 10.0), ("B", 20.0)) for i in ("x", "y")]
+    _run(cache, old, {"command": "old", "commit": "c0"})
+    write_csv([{"method": "A", "dataset": "d", "psnr": 10.0}, {"method": "B", "dataset": "d", "psnr": 20.0}],
+              cache / "table2.csv")
+    clean = {"command": "new", "commit": "c1", "uncommitted_changes": False, "mode": "full"}
+    _run(new, [{"method": "B", "dataset": "d", "image": "x", "psnr": 22.0, "ssim": 0.6, "seconds": 2.0}], clean)
+    assert _update(cache, new, "B").returncode == 2  # the new run misses input y: refused, cache untouched
+    assert {r["psnr"] for r in read_csv(cache / "table2_per_image.csv")} == {10.0, 20.0}
+    rows = [{"method": "B", "dataset": "d", "image": i, "psnr": p, "ssim": 0.6, "seconds": 2.0}
+            for i, p in (("x", 22.0), ("y", 24.0))]
+    _run(new, rows, {**clean, "uncommitted_changes": True})
+    assert _update(cache, new, "B").returncode == 2  # not from a clean checkout
+    _run(new, rows, clean)
+    done = _update(cache, new, "B")
+    assert done.returncode == 0, done.stderr
+    summary = {r["method"]: r["psnr"] for r in read_csv(cache / "table2.csv")}
+    assert summary == {"A": 10.0, "B": 23.0}
+    prov = json.loads((cache / "provenance.json").read_text())
+    assert prov["command"] == "old" and prov["updates"][0]["command"] == "new" and prov["updates"][0]["rows"] == ["B"]

@@ -21,8 +21,8 @@ from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
 from padnet.nets.units import ResidualPropagation, make_unit
 
-__all__ = ["MODEL_DIR", "Model", "build_stage", "warm_start_unit", "safe_load", "save_checkpoint", "save_model", "load_model",
-           "model_path", "file_sha256", "record_checksum"]
+__all__ = ["MODEL_DIR", "Model", "build_stage", "warm_start_unit", "safe_load", "save_checkpoint", "save_model",
+           "load_model", "model_path", "file_sha256", "record_checksum"]
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
 

@@ -34,7 +34,7 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
 * ``deconv-implicit-sigma``: the noise-level-aware implicit PADNet behind ``padnet deblur --method
   ipadnet``: the same network with a noise-map input in every unit and the fidelity weighted by sigma
   (:mod:`padnet.tasks.deblur_image`), trained with Alg. 2 and joint fine-tuning on pairs whose noise
-  level is drawn uniformly from [0, 5]%.  Sized for 2 CPU cores (about 45 min): warm-started from
+  level is drawn uniformly from [0, 5]%.  Sized for 2 CPU cores (36 min on 2 threads): warm-started from
   ``deconv-implicit`` (its units, with zero weights on the new noise-map input), 800 steps per unit at
   lr 5e-4 and 1500 fine-tuning steps.
 

@@ -1,8 +1,7 @@
 """scripts/update_cache.py: swapping one method's rows of a cached run, and refusing partial or unclean runs."""
 
+import importlib.util
 import json
-import subprocess
-import sys
 
 from padnet.experiments.common import read_csv, write_csv
 from tests.conftest import REPO
@@ -13,9 +12,12 @@ def _run(folder, rows, prov):
     (folder / "provenance.json").write_text(json.dumps(prov))
 
 
-def _update(cache, new, *methods):
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "update_cache.py"), str(cache), str(new),
-                           "--methods", *methods], capture_output=True, text=True)
+def _update(cache, new, *methods) -> int:
+    """The script's exit code (run in this process: a subprocess would re-import torch each time)."""
+    spec = importlib.util.spec_from_file_location("update_cache", REPO / "scripts" / "update_cache.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script.main([str(cache), str(new), "--methods", *methods])
 
 
 def test_rows_are_swapped_the_summary_recomputed_and_both_provenances_kept(tmp_path):
@@ -29,15 +31,14 @@ def test_rows_are_swapped_the_summary_recomputed_and_both_provenances_kept(tmp_p
               cache / "table2.csv")
     clean = {"command": "new", "commit": "c1", "uncommitted_changes": False, "mode": "full"}
     _run(new, [{"method": "B", "dataset": "d", "image": "x", "psnr": 22.0, "ssim": 0.6, "seconds": 2.0}], clean)
-    assert _update(cache, new, "B").returncode == 2  # the new run misses input y: refused, cache untouched
+    assert _update(cache, new, "B") == 2  # the new run misses input y: refused, cache untouched
     assert {r["psnr"] for r in read_csv(cache / "table2_per_image.csv")} == {10.0, 20.0}
     rows = [{"method": "B", "dataset": "d", "image": i, "psnr": p, "ssim": 0.6, "seconds": 2.0}
             for i, p in (("x", 22.0), ("y", 24.0))]
     _run(new, rows, {**clean, "uncommitted_changes": True})
-    assert _update(cache, new, "B").returncode == 2  # not from a clean checkout
+    assert _update(cache, new, "B") == 2  # not from a clean checkout
     _run(new, rows, clean)
-    done = _update(cache, new, "B")
-    assert done.returncode == 0, done.stderr
+    assert _update(cache, new, "B") == 0
     summary = {r["method"]: r["psnr"] for r in read_csv(cache / "table2.csv")}
     assert summary == {"A": 10.0, "B": 23.0}
     prov = json.loads((cache / "provenance.json").read_text())

@@ -19,8 +19,8 @@ from padnet.metrics import levin_protocol, sun_protocol
 from padnet.pipelines.deblur import deblur
 from padnet.provenance import provenance
 
-__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "summarise", "write_csv",
-           "levin_samples", "map_tasks", "read_csv", "compare_with_cache", "provenance"]
+__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "deblur_task",
+           "summarise", "write_csv", "levin_samples", "map_tasks", "read_csv", "compare_with_cache", "provenance"]
 
 #: Fixed quick subset of Levin's set: every kernel once, every image twice.
 LEVIN_QUICK = ["im05_flit01", "im06_flit02", "im07_flit03", "im08_flit04",
@@ -74,7 +74,8 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
 
     Returns:
         One row per (sample, spec): ``method, boundary, dataset, image, kernel, psnr, ssim, seconds,
-        embedded`` (PSNR in dB; seconds of deblurring only, scoring excluded).
+        embedded, sigma`` (PSNR in dB; seconds of deblurring only, scoring excluded; ``sigma`` the sample's
+        noise level).
     """
     from tqdm import tqdm
 
@@ -91,10 +92,21 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
             res = score(np.clip(x, 0.0, 1.0), s.sharp)
             rows.append({"method": spec.label, "boundary": spec.boundary, "dataset": s.dataset, "image": s.name,
                          "kernel": s.kernel_id, "psnr": res["psnr"], "ssim": res["ssim"], "seconds": seconds,
-                         "embedded": s.embedded})
+                         "embedded": s.embedded, "sigma": s.sigma})
             bar.update()
     bar.close()
     return rows
+
+
+def deblur_task(task: tuple) -> list[dict]:
+    """Pool worker for :func:`map_tasks`: ``task = (sample, specs, device, threads)``; sets the thread count
+    (``threads > 0``, one per worker in a pool) and returns :func:`run_deblur_methods`'s rows for the sample."""
+    sample, specs, device, threads = task
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    return run_deblur_methods([sample], specs, device=device, progress=False)
 
 
 def map_tasks(fn, tasks: list, jobs: int = 1, desc: str = "", progress: bool = True) -> list:

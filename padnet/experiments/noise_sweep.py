@@ -21,13 +21,7 @@ import numpy as np
 from padnet import data
 from padnet.checks import InputError, resolve_device
 from padnet.data import DeblurSample
-from padnet.experiments.common import (
-    MethodSpec,
-    map_tasks,
-    run_deblur_methods,
-    summarise,
-    write_csv,
-)
+from padnet.experiments.common import MethodSpec, deblur_task, map_tasks, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
            "best_classical"]
@@ -76,18 +70,6 @@ def sweep_samples(quick: bool = False) -> list[DeblurSample]:
     return out
 
 
-def _run_one(task: tuple) -> list[dict]:
-    sample, specs, device, threads = task
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-    rows = run_deblur_methods([sample], specs, device=device, progress=False)
-    for r in rows:
-        r["sigma"] = sample.sigma
-    return rows
-
-
 def noise_sweep(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
                 progress: bool = True, methods: list[str] | None = None) -> dict:
     """Run the sweep.
@@ -115,7 +97,7 @@ def noise_sweep(mode: str = "quick", out: str | Path | None = None, device: str 
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     tasks = [(s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"noise sweep ({mode})", progress) for r in rs]
+    rows = [r for rs in map_tasks(deblur_task, tasks, jobs, f"noise sweep ({mode})", progress) for r in rs]
     order = {m.label: i for i, m in enumerate(METHODS)}
     summary = sorted(summarise(rows, by=("method", "sigma")), key=lambda r: (r["sigma"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "wall_seconds": time.perf_counter() - t0}

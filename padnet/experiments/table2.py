@@ -30,9 +30,9 @@ from padnet.checks import InputError, resolve_device
 from padnet.data import DeblurSample
 from padnet.experiments.common import (
     MethodSpec,
+    deblur_task,
     levin_samples,
     map_tasks,
-    run_deblur_methods,
     summarise,
     write_csv,
 )
@@ -80,17 +80,6 @@ def sun_samples(which: str, quick: bool) -> list[DeblurSample]:
     raise ValueError(f"sun must be 'official' or 'all', got {which!r}")
 
 
-def _run_one(task: tuple) -> list[dict]:
-    """Worker: deblur and score one sample with the given specs (one thread in pool workers)."""
-    sample, specs, device, threads = task
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-
-    return run_deblur_methods([sample], specs, device=device, progress=False)
-
-
 def table2(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
            sun: str = "official", progress: bool = True, methods: list[str] | None = None) -> dict:
     """Run Table 2.
@@ -130,7 +119,7 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
     tasks = [(s, [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
               str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]
+    rows = [r for rs in map_tasks(deblur_task, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]
     order = {m.label: i for i, m in enumerate(METHODS)}
     summary = sorted(summarise(rows, by=("method", "dataset")), key=lambda r: (r["dataset"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "embedded": embedded, "wall_seconds": time.perf_counter() - t0}

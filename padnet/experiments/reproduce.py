@@ -66,6 +66,11 @@ def cached(table: str, name: str) -> list[dict]:
     return read_csv(path)
 
 
+def _per_image_cache(table: str, cache_table: str) -> Path:
+    """``data/results/<cache_table>/<table>_per_image.csv`` (``noise-sweep`` writes ``noise_sweep_*.csv``)."""
+    return CACHE_DIR / cache_table / f"{table.replace('-', '_')}_per_image.csv"
+
+
 def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: int = 1, sun: str = "official",
               methods: list[str] | None = None) -> int:
     """Run ``table`` (``table1``, ``table2`` or ``baselines``) in quick or full mode into ``out``.
@@ -82,7 +87,7 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
-    cache = CACHE_DIR / cache_table / f"{table.replace('-', '_')}_per_image.csv"
+    cache = _per_image_cache(table, cache_table)
     if quick and all(available(d) for d in _DATASETS[table]) and not cache.is_file():
         raise DataError(f"no cached full run at {cache} to check the quick run against; "
                         f"set {RESULTS_ENV} to a checkout's data/results")
@@ -113,7 +118,7 @@ def _finish(table: str, quick: bool, out: Path, wall: float, rows: list[dict], e
     if embedded:
         print("quick run on the embedded default set: no cached benchmark rows to compare with")
         return 0
-    cache = CACHE_DIR / (cache_table or table) / f"{table.replace('-', '_')}_per_image.csv"
+    cache = _per_image_cache(table, cache_table or table)
     if not cache.exists():
         print(f"no cached full run at {cache}; run `padnet reproduce {table}{options} --out {cache.parent}` "
               f"or set {RESULTS_ENV} to a checkout's data/results", file=sys.stderr)

@@ -67,6 +67,8 @@ class Task:
 
     #: the name recipes use (``TrainConfig.domain``)
     name: str = ""
+    #: the benchmark set its training pairs come from (``padnet data list``), recorded in a model's provenance
+    dataset: str = "train400"
 
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None) -> QuadraticFidelity:
         """The fidelity ``f`` of Alg. 1 for data ``y`` ``(B, C, H, W)`` and PSFs ``(B|1, 1, h, w)``."""

@@ -115,6 +115,7 @@ class DehazeTask(Task):
     """Restore the transmission ``t`` from Meng's guidance ``t~`` with the identity fidelity."""
 
     name = "transmission"
+    dataset = "sots_indoor"
 
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None) -> QuadraticFidelity:
         return QuadraticFidelity(b=y)  # K = I: 1/2 ||t - t~||^2, no FFT

@@ -123,7 +123,7 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv17", unit_kwargs={"channels": 1, "width": 16, "guide_channels": 3}, t_max=1,
                           steps_per_unit=2000, batch_size=16, lr=1e-3, n_train=2048, n_val=64, patch=48,
-                          noise=0.0, loss="v", seed=0, scale=4, aux_loss=1.0, finetune_steps=600,
+                          noise=0.0, loss="v", seed=0, scale=6, aux_loss=1.0, finetune_steps=600,
                           finetune_lr=2e-4),
 }
 

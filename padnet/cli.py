@@ -155,10 +155,11 @@ def _cmd_train(args) -> int:
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     model = train(cfg, ckpt_dir / f"{cfg.name}.pt", device=str(dev))
 
-    extra = {"embedded_fallback": not data.available("train400")}
+    dataset = cfg.task.dataset
+    extra = {"embedded_fallback": not data.available(dataset)}
     if cfg.init_from:  # the warm start's weights are part of what the model was made from
         extra["init_from"] = {"model": cfg.init_from, "weights_sha256": file_sha256(model_path(cfg.init_from))}
-    prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, ["train400"],
+    prov = provenance(f"padnet train {args.name} --device {args.device}", model.wall_seconds, [dataset],
                       _device_label(dev), extra)
     path = save_model(model, prov, Path(args.out_dir) if args.out_dir else MODEL_DIR)
     wall = model.wall_seconds

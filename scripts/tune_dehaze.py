@@ -1,14 +1,16 @@
-"""Choose the dehazing pipeline's working resolution and refinement on the SOTS *training* scenes.
+"""Choose how the dehazing pipeline brings PADNet's transmission back to full resolution, on held-out
+SOTS *training* scenes.
 
     python scripts/tune_dehaze.py [--jobs 2] [--out data/results/dehaze-tuning]
 
-Cases: SOTS-indoor training scenes 1400-1434, each at two haze levels (k and k + 5 with
-k = (scene - 1400) mod 10 + 1), rendered exactly like the test cases (beta = 0.5 + 0.1 k, A = 1,
-8 bits); never the test scenes 1435-1449 or Middlebury.  For every working scale (PADNet run on the
-image downscaled 1x, 2x, 3x) and every refinement (guided filter radius and eps, physical bound on or
-off) the recovered radiance is scored (PSNR, SSIM).  Rule: the best mean PSNR; among settings within
-0.1 dB of it, the largest scale (fastest), then the best SSIM.  Writes ``grid.csv`` (one row per
-setting, means over the cases) and ``provenance.json`` with the chosen setting.
+Cases: the SOTS-indoor training scenes held out from the network's training
+(:data:`~padnet.data.haze.SOTS_VAL`, 1430-1434), each at every haze level k = 1..10, rendered exactly
+like the test cases (beta = 0.5 + 0.1 k, A = 1, 8 bits); never the test scenes 1435-1449 or Middlebury.
+PADNet runs once per case at the model's working resolution; for every refinement (guided-upsampling
+radius at the working resolution and eps, or bilinear upsampling for radius 0; the physical bound at full
+resolution on or off) the recovered radiance is scored (PSNR, SSIM).  Rule: the best mean PSNR; among
+settings within 0.1 dB of it, the best SSIM.  Writes ``grid.csv`` (one row per setting, means over the
+cases) and ``provenance.json`` with the chosen setting.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from padnet.data.haze import SOTS_TRAIN, quantise, sots_scene
+from padnet.data.haze import SOTS_VAL, quantise, sots_scene
 from padnet.experiments.common import map_tasks, write_csv
+from padnet.learn.store import load_model
 from padnet.metrics import psnr, ssim
 from padnet.physics.haze import atmospheric_light, recover, render_haze
 from padnet.pipelines.dehaze import (
@@ -34,22 +37,22 @@ from padnet.pipelines.dehaze import (
 from padnet.provenance import provenance
 from padnet.runtime import reproducible
 
-SCALES = (1, 2, 3)
-RADII = (0, 8, 16, 32, 48)
+RADII = (0, 2, 4, 8, 12)
 EPSS = (1e-3, 1e-2)
 BOUNDS = (False, True)
+KEYS = ("radius", "eps", "bound")
 
 
 def settings() -> list[Refinement]:
     out = []
-    for scale, radius, bound in itertools.product(SCALES, RADII, BOUNDS):
+    for radius, bound in itertools.product(RADII, BOUNDS):
         for eps in (EPSS if radius else EPSS[:1]):
-            out.append(Refinement(scale=scale, radius=radius, eps=eps, bound=bound))
+            out.append(Refinement(radius=radius, eps=eps, bound=bound))
     return out
 
 
 def cases() -> list[tuple[int, int]]:
-    return [(scene, k) for scene in SOTS_TRAIN for k in ((scene - 1400) % 10 + 1, (scene - 1400 + 5) % 10 + 1)]
+    return [(scene, k) for scene in SOTS_VAL for k in range(1, 11)]
 
 
 def score_case(case: tuple[int, int]) -> list[dict]:
@@ -59,17 +62,17 @@ def score_case(case: tuple[int, int]) -> list[dict]:
     I_lin, _ = render_haze(J, d, 0.5 + 0.1 * k, 1.0)
     I = quantise(I_lin)
     A = atmospheric_light(I)
-    rows, raw, raw_seconds = [], {}, {}
-    for scale in SCALES:
-        t0 = time.perf_counter()
-        raw[scale] = unrefined_transmission(I, A, device="cpu", scale=scale)
-        raw_seconds[scale] = time.perf_counter() - t0
+    model = load_model("dehaze")
+    t0 = time.perf_counter()
+    raw = unrefined_transmission(I, A, device="cpu", model=model)
+    raw_seconds = time.perf_counter() - t0
+    rows = []
     for r in settings():
         t0 = time.perf_counter()
-        t = refine_transmission(raw[r.scale], I, A, r)
-        seconds = raw_seconds[r.scale] + time.perf_counter() - t0
+        t = refine_transmission(raw, I, A, r, model.config.scale)
+        seconds = raw_seconds + time.perf_counter() - t0
         Jr = recover(I, t, A)
-        rows.append({"scale": r.scale, "radius": r.radius, "eps": r.eps, "bound": r.bound, "scene": scene, "k": k,
+        rows.append({"radius": r.radius, "eps": r.eps, "bound": r.bound, "scene": scene, "k": k,
                      "psnr": psnr(Jr, J), "ssim": ssim(Jr, J), "seconds": seconds})
     return rows
 
@@ -77,7 +80,7 @@ def score_case(case: tuple[int, int]) -> list[dict]:
 def choose(grid: list[dict]) -> dict:
     best = max(g["psnr"] for g in grid)
     near = [g for g in grid if g["psnr"] >= best - 0.1]
-    return max(near, key=lambda g: (g["scale"], g["ssim"]))
+    return max(near, key=lambda g: g["ssim"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     rows = [r for res in map_tasks(score_case, cases(), args.jobs, desc="training scenes") for r in res]
-    keys = ("scale", "radius", "eps", "bound")
+    keys = KEYS
     grid = []
     for key in dict.fromkeys(tuple(r[k] for k in keys) for r in rows):
         mine = [r for r in rows if tuple(r[k] for k in keys) == key]
@@ -96,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
                      "seconds": float(np.median([r["seconds"] for r in mine])), "n": len(mine)})
     chosen = choose(grid)
     for g in sorted(grid, key=lambda g: -g["psnr"])[:8]:
-        print(f"scale {g['scale']} radius {g['radius']:2d} eps {g['eps']:.0e} bound {g['bound']!s:5s}: "
+        print(f"radius {g['radius']:2d} eps {g['eps']:.0e} bound {g['bound']!s:5s}: "
               f"PSNR {g['psnr']:.2f} SSIM {g['ssim']:.3f} ({g['seconds']:.2f} s)")
-    base = next(g for g in grid if g["scale"] == 1 and g["radius"] == 0 and not g["bound"])
-    print(f"unrefined, full resolution: PSNR {base['psnr']:.2f} SSIM {base['ssim']:.3f} ({base['seconds']:.2f} s)")
+    base = next(g for g in grid if g["radius"] == 0 and not g["bound"])
+    print(f"bilinear upsampling, no bound: PSNR {base['psnr']:.2f} SSIM {base['ssim']:.3f} ({base['seconds']:.2f} s)")
     print(f"chosen: {chosen}")
     if args.out:
         out = Path(args.out)

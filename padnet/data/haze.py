@@ -29,11 +29,15 @@ from padnet.data.registry import (
 )
 from padnet.physics.haze import render_haze
 
-__all__ = ["HazeSample", "SOTS_TRAIN", "SOTS_TEST", "MIDDLEBURY_SCENES", "MIDDLEBURY_RENDER", "quantise", "sots_scene",
+__all__ = ["HazeSample", "SOTS_TRAIN", "SOTS_FIT", "SOTS_VAL", "SOTS_TEST", "MIDDLEBURY_SCENES", "MIDDLEBURY_RENDER", "quantise", "sots_scene",
            "sots_case", "sots_rendering_residual", "middlebury_cases", "motorcycle", "disparity_to_depth",
            "embedded_haze_cases", "fattal_moebius", "haze_benchmark"]
 
 SOTS_TRAIN = list(range(1400, 1435))
+#: The training scenes split for learning: PADNet's units are fitted on :data:`SOTS_FIT`; the held-out
+#: set of Alg. 2 and the choice of the pipeline's refinement use :data:`SOTS_VAL` (never the test scenes).
+SOTS_FIT = SOTS_TRAIN[:30]
+SOTS_VAL = SOTS_TRAIN[30:]
 SOTS_TEST = list(range(1435, 1450))
 MIDDLEBURY_SCENES = ["Art", "Books", "Dolls", "Laundry", "Moebius", "Reindeer"]
 #: Fattal-style rendering of the Middlebury scenes: depth ``Z = 1 / (disparity + dmin)`` (holes filled

@@ -76,7 +76,7 @@ def _finetune(cfg: TrainConfig, networks: list[ResidualPropagation], tr: Trainin
     bar = tqdm(range(cfg.finetune_steps), desc=f"{cfg.name} joint fine-tuning", disable=not progress, leave=False)
     for _ in bar:
         idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(tr.y.device)
-        loss = F.mse_loss(unrolled(f_tr.select(idx), tr, idx), tgt_tr[idx])
+        loss = cfg.task.loss(unrolled(f_tr.select(idx), tr, idx), tgt_tr[idx], tr, idx, cfg)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -158,7 +158,7 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
             for _ in bar:
                 idx = torch.randint(0, cfg.n_train, (cfg.batch_size,), generator=gen).to(dev)
                 out = tr.network(net, idx)(v_in_tr[idx], alpha)  # Alg. 2, step 4: N_alpha with t+1 units
-                loss = F.mse_loss(out, tgt_tr[idx])
+                loss = task.loss(out, tgt_tr[idx], tr, idx, cfg)
                 if cfg.explicit and (cfg.loss == "v+x" or cfg.cond1_weight > 0):
                     f_b = f_tr.select(idx)
                     x_k = s_tr.x[idx]

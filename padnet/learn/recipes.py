@@ -26,6 +26,8 @@ class TrainConfig:
     saturates each unit's output at ``c`` per entry (:class:`~padnet.nets.units.ResidualPropagation`), which
     enforces Condition 2 (``|N_alpha(v) - v| <= alpha T c``): with ``alpha_k = rho_k^{-1/2}`` shrinking by
     ``gamma^{-1/2}`` per stage, the implicit PADNet's steps then shrink geometrically (Theorem 2).
+    ``scale`` (dehazing): the network works at ``1 / scale`` of the image's resolution.  ``aux_loss``: weight
+    of the task's extra loss term (dehazing: the error of the radiance recovered with Eq. 17).
     """
 
     name: str
@@ -54,6 +56,8 @@ class TrainConfig:
     finetune_steps: int = 0
     finetune_lr: float = 2e-4
     init_from: str | None = None
+    scale: int = 1
+    aux_loss: float = 0.0
 
     def __post_init__(self) -> None:
         self.kernel_sizes = tuple(self.kernel_sizes)  # a JSON/checkpoint round trip gives a list

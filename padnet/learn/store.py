@@ -20,6 +20,7 @@ import torch
 from padnet.checks import InputError, resolve_device
 from padnet.learn.recipes import TrainConfig
 from padnet.nets.units import ResidualPropagation, make_unit
+from padnet.tasks.base import bounded_network
 
 __all__ = ["MODEL_DIR", "Model", "build_stage", "warm_start_unit", "safe_load", "save_checkpoint", "save_model",
            "load_model", "model_path", "file_sha256", "record_checksum"]
@@ -37,9 +38,10 @@ class Model:
     wall_seconds: float = 0.0
     finetune: dict | None = None  # losses of the joint fine-tuning, when the recipe asks for it
 
-    def as_callables(self, guide: torch.Tensor | None = None):
-        """One ``(v, alpha) -> v'`` per stage; ``guide`` is the fixed extra input of guided units."""
-        return [lambda v, a, net=net: net(v, a, guide=guide) for net in self.networks]
+    def as_callables(self, guide: torch.Tensor | None = None, lower: torch.Tensor | None = None):
+        """One ``(v, alpha) -> v'`` per stage; ``guide`` is the fixed extra input of guided units, ``lower``
+        a per-entry lower bound every stage's output is projected onto (as in training)."""
+        return [bounded_network(net, guide, lower) for net in self.networks]
 
 
 def build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:

@@ -20,7 +20,7 @@ from scipy import ndimage
 from padnet.checks import InputError
 
 __all__ = ["render_haze", "dark_channel", "atmospheric_light", "recover", "guided_filter", "grey",
-           "transmission_lower_bound",
+           "transmission_lower_bound", "channel_min", "downscale", "upscale", "guided_upsample",
            "boundary_transmission", "check_hazy"]
 
 
@@ -45,9 +45,19 @@ def render_haze(J: np.ndarray, depth: np.ndarray, beta: float, A) -> tuple[np.nd
     return t[..., None] * J + (1.0 - t[..., None]) * A, t
 
 
+def channel_min(img: np.ndarray, scale=None) -> np.ndarray:
+    """``min_c img_c / scale_c`` ``(H, W)`` (``scale``: one divisor per channel, or ``None``), written as
+    two elementwise minima: numpy's ``min(axis=2)`` over a 3-long last axis is ~10x slower."""
+    ch = [img[..., c] if scale is None else img[..., c] / scale[c] for c in range(img.shape[2])]
+    out = ch[0]
+    for c in ch[1:]:
+        out = np.minimum(out, c)
+    return out
+
+
 def dark_channel(img: np.ndarray, patch: int = 15) -> np.ndarray:
     """``min_{y in Omega(x)} min_c img_c(y)`` over a ``patch`` x ``patch`` window."""
-    return ndimage.minimum_filter(img.min(axis=2), size=patch, mode="nearest")
+    return ndimage.minimum_filter(channel_min(img), size=patch, mode="nearest")
 
 
 def atmospheric_light(I: np.ndarray, patch: int = 15, top: float = 0.001) -> np.ndarray:
@@ -68,21 +78,58 @@ def transmission_lower_bound(I: np.ndarray, A: np.ndarray) -> np.ndarray:
     """The physical bound ``t >= 1 - min_c I_c / A_c``: Eq. (17) with ``J >= 0`` gives
     ``I_c >= (1 - t) A_c`` for every channel.  A smaller ``t`` makes the recovered radiance negative
     (black pixels after clipping)."""
-    return np.clip(1.0 - (I / np.maximum(A, 1e-3)).min(axis=2), 0.0, 1.0)
+    return np.clip(1.0 - channel_min(I, np.maximum(A, 1e-3)), 0.0, 1.0)
 
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:
     return ndimage.uniform_filter(x, size=2 * r + 1, mode="reflect")
 
 
-def guided_filter(guide: np.ndarray, p: np.ndarray, r: int = 40, eps: float = 1e-3) -> np.ndarray:
-    """Grey guided filter (He, Sun, Tang 2013): ``q = mean(a) guide + mean(b)``, window ``2r + 1``."""
+def _guided_coefficients(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The guided filter's window-averaged linear coefficients ``(mean(a), mean(b))``."""
     mean_i, mean_p = _box(guide, r), _box(p, r)
     cov = _box(guide * p, r) - mean_i * mean_p
     var = _box(guide * guide, r) - mean_i ** 2
     a = cov / (var + eps)
     b = mean_p - a * mean_i
-    return _box(a, r) * guide + _box(b, r)
+    return _box(a, r), _box(b, r)
+
+
+def guided_filter(guide: np.ndarray, p: np.ndarray, r: int = 40, eps: float = 1e-3) -> np.ndarray:
+    """Grey guided filter (He, Sun, Tang 2013): ``q = mean(a) guide + mean(b)``, window ``2r + 1``."""
+    a, b = _guided_coefficients(guide, p, r, eps)
+    return a * guide + b
+
+
+def downscale(img: np.ndarray, s: int) -> np.ndarray:
+    """Mean over ``s x s`` blocks ``(H // s, W // s, ...)`` (the image cropped to a multiple of ``s``)."""
+    if s == 1:
+        return img
+    H, W = (img.shape[0] // s) * s, (img.shape[1] // s) * s
+    x = img[:H, :W]
+    rows = sum(x[i::s] for i in range(s))  # strided sums: ~8x faster than a mean over reshaped axes
+    return sum(rows[:, j::s] for j in range(s)) / (s * s)
+
+
+def upscale(x: np.ndarray, s: int, shape: tuple[int, int]) -> np.ndarray:
+    """Inverse of :func:`downscale` for a smooth map ``(h, w)``: bilinear upsampling by ``s`` (block
+    centres at the right places), the cropped border filled with the nearest values, ``shape``."""
+    if s == 1:
+        return x
+    import torch
+
+    ten = torch.from_numpy(np.ascontiguousarray(x))[None, None]
+    up = torch.nn.functional.interpolate(ten, scale_factor=s, mode="bilinear", align_corners=False)[0, 0].numpy()
+    return np.pad(up, ((0, shape[0] - up.shape[0]), (0, shape[1] - up.shape[1])), mode="edge")
+
+
+def guided_upsample(guide: np.ndarray, p: np.ndarray, s: int, r: int, eps: float = 1e-3) -> np.ndarray:
+    """Fast guided filter (He and Sun 2015): the coefficients of :func:`guided_filter` computed at
+    ``1 / s`` of the resolution (``p`` ``(H // s, W // s)``, window ``2r + 1`` there) against the
+    downscaled ``guide``, upsampled, and applied to the full-resolution ``guide`` ``(H, W)``: edges of the
+    guide come back into a map estimated at low resolution.  ``s = 1`` is :func:`guided_filter`."""
+    a, b = _guided_coefficients(downscale(guide, s), p, r, eps)
+    return upscale(a, s, guide.shape) * guide + upscale(b, s, guide.shape)
 
 
 def grey(I: np.ndarray) -> np.ndarray:
@@ -96,6 +143,7 @@ def boundary_transmission(I: np.ndarray, A: np.ndarray, patch: int = 15, c0: flo
     ``max`` over ``patch`` and a morphological closing: the guidance ``t~`` of PADNet's fidelity."""
     lo = (A - I) / np.maximum(A - c0, 1e-3)
     hi = (I - A) / np.maximum(c1 - A, 1e-3)
-    tb = np.clip(np.maximum(lo, hi).max(axis=2), 0.0, 1.0)
+    m = np.maximum(lo, hi)
+    tb = np.clip(np.maximum(np.maximum(m[..., 0], m[..., 1]), m[..., 2]), 0.0, 1.0)
     t = ndimage.maximum_filter(tb, size=patch, mode="nearest")
     return np.clip(ndimage.grey_closing(t, size=patch, mode="nearest"), 0.05, 1.0)

@@ -3,8 +3,9 @@ then ``J = (I - A) / max(t, 0.1) + A`` with He et al.'s ``A``.
 
 PADNet estimates the transmission: an implicit PADNet on ``f(t) = 1/2 ||t - t~||^2``
 (:mod:`padnet.tasks.dehaze`) with the guidance ``t~`` of Meng et al.'s boundary constraint and 17-layer
-units that also read the hazy image (over ``A``); its output is refined by the grey guided filter and
-bounded below by ``1 - min_c I_c / A_c`` (:data:`REFINEMENT`, chosen on the SOTS training scenes).
+units that also read the hazy image (over ``A``), run at a quarter of the resolution with every stage
+bounded below by ``1 - min_c I_c / A_c``; its output is brought back by guided upsampling and bounded
+again at full resolution (:data:`REFINEMENT`, chosen on held-out SOTS training scenes).
 """
 
 from __future__ import annotations
@@ -25,22 +26,22 @@ from padnet.learn.store import load_model
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.haze import (
     atmospheric_light,
-    boundary_transmission,
     check_hazy,
     grey,
-    guided_filter,
+    guided_upsample,
     recover,
     transmission_lower_bound,
+    upscale,
 )
-from padnet.tasks.dehaze import DEHAZE, hazy_guide
+from padnet.tasks.dehaze import DEHAZE, T0, transmission_inputs
 
 __all__ = ["METHODS", "Refinement", "REFINEMENT", "padnet_transmission", "unrefined_transmission",
            "refine_transmission", "dehaze"]
 
 
 METHODS = {
-    "padnet": "implicit PADNet on the transmission (17-layer guided units), guidance t~ of Meng et al., "
-              "guided-filter refinement and the physical bound on t",
+    "padnet": "implicit PADNet on the transmission (17-layer guided units at 1/4 resolution), guidance t~ "
+              "of Meng et al., physical bound on t, guided upsampling",
     "dcp": "He et al. 2011 dark channel prior, guided-filter refinement",
     "bccr": "Meng et al. 2013 boundary constraint + contextual regularisation",
     "nonlocal": "Berman et al. 2016 non-local haze-lines",
@@ -54,77 +55,67 @@ def _model(device: str):
 
 @dataclass(frozen=True)
 class Refinement:
-    """How PADNet's transmission is computed and brought back to the image.
+    """How PADNet's transmission, estimated at ``1 / scale`` of the resolution (the model's
+    ``TrainConfig.scale``), is brought back to the image.
 
     Attributes:
-        scale: PADNet (and its guidance) run on the image downscaled by this factor (t is smooth), then
-            ``t`` is upsampled bilinearly.
-        radius, eps: grey guided filter (guide: the hazy image's luminance at full resolution) applied to
-            the upsampled ``t``: it removes the blocks of the boundary-constraint guidance and restores
-            edges lost to the downscaling; ``radius = 0`` skips it.
-        bound: enforce the physical bound ``t >= 1 - min_c I_c / A_c`` (no negative radiance).
+        radius, eps: guided upsampling (:func:`~padnet.physics.haze.guided_upsample`, guide: the hazy
+            image's luminance), window ``2 radius + 1`` at the working resolution: restores the image's
+            edges in ``t`` and removes what is left of the guidance's blocks; ``radius = 0``: bilinear
+            upsampling only.
+        bound: enforce the physical bound ``t >= 1 - min_c I_c / A_c`` at full resolution (the network's
+            output already meets it at the working resolution).
     """
 
-    scale: int = 1
     radius: int = 0
     eps: float = 1e-3
     bound: bool = False
 
 
-#: The committed pipeline's settings, chosen on the SOTS training scenes (``scripts/tune_dehaze.py``,
+#: The committed pipeline's settings, chosen on the held-out SOTS training scenes (``scripts/tune_dehaze.py``,
 #: cached in ``data/results/dehaze-tuning``), never on the test scenes or Middlebury.
-REFINEMENT = Refinement(scale=1, radius=16, eps=1e-3, bound=True)
-
-
-def _downscale(img: np.ndarray, s: int) -> np.ndarray:
-    """Mean over ``s x s`` blocks (the image cropped to a multiple of ``s``)."""
-    if s == 1:
-        return img
-    H, W = (img.shape[0] // s) * s, (img.shape[1] // s) * s
-    x = img[:H, :W]
-    return x.reshape(H // s, s, W // s, s, *x.shape[2:]).mean(axis=(1, 3))
-
-
-def _upscale(t: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    if t.shape == shape:
-        return t
-    ten = torch.from_numpy(np.ascontiguousarray(t))[None, None]
-    return torch.nn.functional.interpolate(ten, size=shape, mode="bilinear", align_corners=False)[0, 0].numpy()
+REFINEMENT = Refinement(radius=8, eps=1e-3, bound=True)
 
 
 def padnet_transmission(I: np.ndarray, A: np.ndarray, device: str = "auto", model=None,
                         refinement: Refinement = REFINEMENT) -> np.ndarray:
-    """Alg. 1 (implicit) on ``f(t) = 1/2 ||t - t~||^2``, guided by the hazy image, at the working
-    resolution of ``refinement``, then upsampled, refined and bounded; returns ``t`` ``(H, W)``."""
-    t = unrefined_transmission(I, A, device, model, refinement.scale)
-    return refine_transmission(t, I, A, refinement)
+    """Alg. 1 (implicit) on ``f(t) = 1/2 ||t - t~||^2``, guided by the hazy image, at the model's working
+    resolution, then upsampled, refined and bounded; returns ``t`` ``(H, W)``."""
+    model = model or _model(str(resolve_device(device)))
+    t = unrefined_transmission(I, A, device, model)
+    return refine_transmission(t, I, A, refinement, model.config.scale)
 
 
-def unrefined_transmission(I: np.ndarray, A: np.ndarray, device: str = "auto", model=None,
-                           scale: int = 1) -> np.ndarray:
-    """PADNet's transmission at ``1 / scale`` of the resolution, upsampled bilinearly to ``I``'s size."""
+def unrefined_transmission(I: np.ndarray, A: np.ndarray, device: str = "auto", model=None) -> np.ndarray:
+    """PADNet's transmission ``(H // s, W // s)`` at the model's working resolution ``1 / s``, every stage
+    projected onto the physical bound (as in training)."""
     dev = resolve_device(device)
     model = model or _model(str(dev))
-    I_s = _downscale(I, scale)
-    patch = max(3, (15 // scale) | 1)  # the boundary constraint's 15 px window, at the working resolution
-    tt = boundary_transmission(I_s, A, patch=patch)
-    y = torch.from_numpy(tt.astype(np.float32))[None, None].to(dev)
-    guide = torch.from_numpy(hazy_guide(I_s, A).astype(np.float32))[None].to(dev)
-    t, _ = padnet_solve(DEHAZE.fidelity(y), model.as_callables(guide=guide), model.config.padnet_config())
-    return _upscale(t[0, 0].double().cpu().numpy(), I.shape[:2])
+    tt, g, lb = transmission_inputs(I, A, model.config.scale)
+
+    def tensor(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))[None].to(dev)
+
+    with torch.no_grad():
+        t, _ = padnet_solve(DEHAZE.fidelity(tensor(tt[None])), model.as_callables(guide=tensor(g), lower=tensor(lb[None])),
+                            model.config.padnet_config())
+    return t[0, 0].double().cpu().numpy()
 
 
-def refine_transmission(t: np.ndarray, I: np.ndarray, A: np.ndarray, refinement: Refinement) -> np.ndarray:
-    """Guided filter (grey hazy image as guide) and the physical bound of ``refinement``; clipped to
-    [0.05, 1]."""
+def refine_transmission(t: np.ndarray, I: np.ndarray, A: np.ndarray, refinement: Refinement,
+                        scale: int = 1) -> np.ndarray:
+    """``t`` ``(H // scale, W // scale)`` brought to ``I``'s ``(H, W)`` by guided upsampling (grey hazy image
+    as guide; bilinear where ``radius = 0``), bounded below by the physical bound; clipped to [0.05, 1]."""
     if refinement.radius > 0:
-        t = guided_filter(grey(I), t, refinement.radius, refinement.eps)
+        t = guided_upsample(grey(I), t, scale, refinement.radius, refinement.eps)
+    else:
+        t = upscale(t, scale, I.shape[:2])
     if refinement.bound:
         t = np.maximum(t, transmission_lower_bound(I, A))
     return np.clip(t, 0.05, 1.0)
 
 
-def dehaze(I, method: str = "padnet", device: str = "auto", t0: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dehaze(I, method: str = "padnet", device: str = "auto", t0: float = T0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dehaze ``I`` ``(H, W, 3)`` in [0, 1] with ``method`` (one of :data:`METHODS`).
 
     Returns:

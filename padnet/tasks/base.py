@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from padnet.optim.energy import QuadraticFidelity
 
-__all__ = ["Task", "TrainingSet"]
+__all__ = ["Task", "TrainingSet", "bounded_network"]
 
 
 @dataclass
@@ -30,6 +31,10 @@ class TrainingSet:
         guide: fixed extra network input ``(N, G, H, W)`` (dehazing: the hazy image; noise-level-aware
             deblurring: the noise map), or ``None``.
         sigma: noise standard deviation of each pair ``(N,)`` where it varies per pair, or ``None``.
+        lower: per-entry lower bound on what the network restores ``(N, C, H, W)`` (dehazing: the physical
+            bound ``t >= 1 - min_c I_c / A_c``), enforced on every stage's output, or ``None``.
+        aux: extra per-pair data of the task's loss (dehazing: the clean radiance over the airlight), or
+            ``None``.
     """
 
     y: torch.Tensor
@@ -38,11 +43,23 @@ class TrainingSet:
     embedded: bool
     guide: torch.Tensor | None = None
     sigma: torch.Tensor | None = None
+    lower: torch.Tensor | None = None
+    aux: torch.Tensor | None = None
 
     def network(self, net, idx=slice(None)):
-        """``N_alpha`` as Alg. 1 calls it, ``(v, alpha) -> v'``, with this set's guidance bound."""
+        """``N_alpha`` as Alg. 1 calls it, ``(v, alpha) -> v'``, with this set's guidance and lower bound."""
         guide = None if self.guide is None else self.guide[idx]
+        lower = None if self.lower is None else self.lower[idx]
+        return bounded_network(net, guide, lower)
+
+
+def bounded_network(net, guide: torch.Tensor | None = None, lower: torch.Tensor | None = None):
+    """``(v, alpha) -> max(N_alpha(v; guide), lower)``: a stage with its fixed guidance and, where
+    ``lower`` is given, projected onto the feasible set ``{v >= lower}`` (a convex set, so the projection
+    is non-expansive)."""
+    if lower is None:
         return lambda v, a: net(v, a, guide=guide)
+    return lambda v, a: torch.maximum(net(v, a, guide=guide), lower.to(v.dtype))
 
 
 class Task:
@@ -50,6 +67,8 @@ class Task:
 
     #: the name recipes use (``TrainConfig.domain``)
     name: str = ""
+    #: the benchmark set its training pairs come from (``padnet data list``), recorded in a model's provenance
+    dataset: str = "train400"
 
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None) -> QuadraticFidelity:
         """The fidelity ``f`` of Alg. 1 for data ``y`` ``(B, C, H, W)`` and PSFs ``(B|1, 1, h, w)``."""
@@ -62,6 +81,11 @@ class Task:
     def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
         """``n`` training pairs for the recipe ``cfg`` (seeded by ``cfg.seed`` and ``offset``)."""
         raise NotImplementedError(f"{type(self).__name__} draws no training pairs")
+
+    def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
+        """Alg. 2's training loss of the network output ``out`` for the items ``idx`` of ``data``
+        (default: the mean squared error to the target)."""
+        return F.mse_loss(out, target)
 
     def problem(self, data: TrainingSet, idx=slice(None)) -> tuple[QuadraticFidelity, torch.Tensor]:
         """The fidelity and the target of the items ``idx`` of ``data``."""

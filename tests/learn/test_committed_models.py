@@ -43,7 +43,7 @@ REL_RETRAIN = 5e-3
 
 
 def _needs_training_data(name: str):
-    return needs_data("sots_indoor" if MODEL_CONFIGS[name].domain == "transmission" else "train400")
+    return needs_data(MODEL_CONFIGS[name].task.dataset)
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=_needs_training_data(n)) for n in MODEL_CONFIGS])

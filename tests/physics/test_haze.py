@@ -69,3 +69,37 @@ def test_refinement_keeps_a_constant_transmission_and_enforces_the_bound(rng):
     low = np.full((40, 50), 0.01)
     refined = refine_transmission(low, I, A, Refinement(radius=0, bound=True))
     assert (refined >= np.clip(transmission_lower_bound(I, A), 0.05, 1.0) - 1e-12).all()
+
+
+def test_channel_min_equals_the_reduction(rng):
+    img = rng.uniform(size=(7, 9, 3))
+    scale = np.array([0.9, 0.8, 1.1])
+    assert np.array_equal(haze.channel_min(img), img.min(axis=2))
+    assert np.allclose(haze.channel_min(img, scale), (img / scale).min(axis=2), rtol=0, atol=1e-15)
+
+
+def test_downscale_is_the_block_mean_and_upscale_reproduces_a_plane(rng):
+    img = rng.uniform(size=(13, 18, 3))
+    small = haze.downscale(img, 4)
+    ref = np.array([[img[4 * i:4 * i + 4, 4 * j:4 * j + 4].mean(axis=(0, 1)) for j in range(4)] for i in range(3)])
+    assert small.shape == (3, 4, 3) and np.allclose(small, ref, atol=1e-15)
+    # a plane's block means are its values at the block centres; bilinear upsampling by s puts them back
+    # where they belong, so the plane is reproduced exactly away from the clamped border
+    yy, xx = np.mgrid[0:40, 0:56].astype(np.float64)
+    plane = 0.3 + 0.01 * yy - 0.004 * xx
+    up = haze.upscale(haze.downscale(plane, 4), 4, (42, 57))
+    assert up.shape == (42, 57)
+    assert np.allclose(up[2:38, 2:54], plane[2:38, 2:54], atol=1e-12)
+    assert np.array_equal(up[40:, :], np.repeat(up[39:40, :], 2, axis=0))  # cropped rows: nearest values
+
+
+def test_guided_upsample_reproduces_linear_maps_of_the_guide(rng):
+    guide = rng.uniform(size=(48, 64))
+    p = 2 * guide + 0.1
+    # s = 1 is the guided filter itself
+    assert np.allclose(haze.guided_upsample(guide, p, 1, r=4, eps=1e-3), haze.guided_filter(guide, p, r=4, eps=1e-3))
+    # a map linear in the guide, known only at 1/4 resolution, comes back at full resolution with the
+    # guide's own detail (the coefficients are constant, so their upsampling is exact)
+    low = haze.downscale(p, 4)
+    assert np.allclose(haze.guided_upsample(guide, low, 4, r=2, eps=1e-12), p, atol=1e-5)
+    assert not np.allclose(haze.upscale(low, 4, guide.shape), p, atol=1e-2)  # bilinear alone cannot

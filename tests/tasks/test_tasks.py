@@ -90,3 +90,52 @@ def test_noise_aware_fidelity_weight_is_inverse_variance_above_the_floor():
     cfg = SimpleNamespace(seed=0, patch=16, kernel_canvas=9, kernel_sizes=(5,), noise=0.01, noise_range=None, name="x")
     with pytest.raises(ValueError, match="noise_range"):
         task.training_set(cfg, 2, 0, torch.device("cpu"))
+
+
+def test_bounded_network_projects_onto_the_lower_bound(gen):
+    from padnet.tasks.base import bounded_network
+
+    class Shift(torch.nn.Module):
+        def forward(self, v, a, guide=None):
+            return v - a + (0 if guide is None else guide.sum(1, keepdim=True))
+
+    v = torch.rand(2, 1, 5, 6, generator=gen)
+    lower = torch.rand(2, 1, 5, 6, generator=gen)
+    guide = torch.rand(2, 3, 5, 6, generator=gen)
+    out = bounded_network(Shift(), guide, lower)(v, 0.7)
+    raw = v - 0.7 + guide.sum(1, keepdim=True)
+    assert torch.equal(out, torch.where(raw >= lower, raw, lower))
+    assert torch.equal(bounded_network(Shift(), guide, None)(v, 0.7), raw)
+
+
+def test_dehaze_loss_scores_the_radiance_recovered_by_eq17(rng):
+    """Rendered exactly (no quantisation, A known), the true t recovers J: the J term vanishes at the
+    target; away from it, it is the mean squared error of (I - A) / max(t, 0.1) + A over A, by hand."""
+    from padnet.tasks.base import TrainingSet
+
+    J = rng.uniform(0.05, 0.95, size=(3, 6, 7))
+    t = rng.uniform(0.2, 1.0, size=(1, 6, 7))
+    A = np.array([0.9, 0.8, 0.95])[:, None, None]
+    I = t * J + (1 - t) * A
+    as_t = lambda a: torch.from_numpy(a[None])  # noqa: E731
+    data = TrainingSet(y=as_t(t), x=as_t(t), kernels=torch.ones(1, 1, 1, 1), embedded=False, guide=as_t(I / A),
+                       aux=as_t(J / A))
+    cfg = SimpleNamespace(aux_loss=2.0)
+    task = get_task("transmission")
+    assert task.loss(as_t(t), as_t(t), data, slice(None), cfg).item() == pytest.approx(0.0, abs=1e-24)
+    wrong = np.clip(t - 0.15, 0.0, 1.0)
+    J_wrong = (I - A) / np.maximum(wrong, 0.1) + A
+    by_hand = np.mean((wrong - t) ** 2) + 2.0 * np.mean(((J_wrong - J) / A) ** 2)
+    assert task.loss(as_t(wrong), as_t(t), data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-12)
+
+
+def test_transmission_inputs_at_the_working_resolution(rng):
+    from padnet.physics.haze import downscale
+    from padnet.tasks.dehaze import transmission_inputs
+
+    I = rng.uniform(0.1, 0.9, size=(50, 66, 3))
+    A = np.array([0.95, 0.9, 1.0])
+    tt, g, lb = transmission_inputs(I, A, 4)
+    assert tt.shape == lb.shape == (12, 16) and g.shape == (3, 12, 16)
+    assert np.allclose(g, (downscale(I, 4) / A).transpose(2, 0, 1))
+    assert np.allclose(lb, np.clip(1 - (downscale(I, 4) / A).min(axis=2), 0, 1))

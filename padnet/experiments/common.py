@@ -19,7 +19,7 @@ from padnet.metrics import levin_protocol, sun_protocol
 from padnet.pipelines.deblur import deblur
 from padnet.provenance import provenance
 
-__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "deblur_task",
+__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "sample_task",
            "summarise", "write_csv", "levin_samples", "map_tasks", "read_csv", "compare_with_cache", "provenance"]
 
 #: Fixed quick subset of Levin's set: every kernel once, every image twice.
@@ -98,15 +98,17 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
     return rows
 
 
-def deblur_task(task: tuple) -> list[dict]:
-    """Pool worker for :func:`map_tasks`: ``task = (sample, specs, device, threads)``; sets the thread count
-    (``threads > 0``, one per worker in a pool) and returns :func:`run_deblur_methods`'s rows for the sample."""
-    sample, specs, device, threads = task
+def sample_task(task: tuple) -> list[dict]:
+    """Pool worker for :func:`map_tasks`: ``task = (run, sample, methods, device, threads)``; sets the thread
+    count (``threads > 0``, one per worker in a pool) and returns ``run([sample], methods, device=device,
+    progress=False)`` (``run``: a module-level function such as :func:`run_deblur_methods` or
+    :func:`padnet.experiments.table3.run_dehaze_methods`)."""
+    run, sample, methods, device, threads = task
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    return run_deblur_methods([sample], specs, device=device, progress=False)
+    return run([sample], methods, device=device, progress=False)
 
 
 def map_tasks(fn, tasks: list, jobs: int = 1, desc: str = "", progress: bool = True) -> list:

@@ -21,7 +21,7 @@ import numpy as np
 from padnet import data
 from padnet.checks import InputError, resolve_device
 from padnet.data import DeblurSample
-from padnet.experiments.common import MethodSpec, deblur_task, map_tasks, summarise, write_csv
+from padnet.experiments.common import MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
            "best_classical"]
@@ -95,9 +95,9 @@ def noise_sweep(mode: str = "quick", out: str | Path | None = None, device: str 
     samples = sweep_samples(mode == "quick")
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
-    tasks = [(s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
+    tasks = [(run_deblur_methods, s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(deblur_task, tasks, jobs, f"noise sweep ({mode})", progress) for r in rs]
+    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"noise sweep ({mode})", progress) for r in rs]
     order = {m.label: i for i, m in enumerate(METHODS)}
     summary = sorted(summarise(rows, by=("method", "sigma")), key=lambda r: (r["sigma"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "wall_seconds": time.perf_counter() - t0}

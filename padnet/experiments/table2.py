@@ -30,9 +30,10 @@ from padnet.checks import InputError, resolve_device
 from padnet.data import DeblurSample
 from padnet.experiments.common import (
     MethodSpec,
-    deblur_task,
     levin_samples,
     map_tasks,
+    run_deblur_methods,
+    sample_task,
     summarise,
     write_csv,
 )
@@ -116,10 +117,10 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
         warnings.warn("Sun et al.'s data are not under PADNET_DATA: Table 2 runs on Levin only", stacklevel=2)
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
-    tasks = [(s, [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
+    tasks = [(run_deblur_methods, s, [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
               str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(deblur_task, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]
+    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]
     order = {m.label: i for i, m in enumerate(METHODS)}
     summary = sorted(summarise(rows, by=("method", "dataset")), key=lambda r: (r["dataset"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "embedded": embedded, "wall_seconds": time.perf_counter() - t0}

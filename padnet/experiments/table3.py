@@ -16,7 +16,7 @@ import numpy as np
 
 from padnet.checks import resolve_device
 from padnet.data.haze import HazeSample, haze_benchmark
-from padnet.experiments.common import map_tasks, summarise, write_csv
+from padnet.experiments.common import map_tasks, sample_task, summarise, write_csv
 from padnet.experiments.paper import TABLE3
 from padnet.metrics import psnr, ssim
 from padnet.pipelines.dehaze import METHODS, dehaze
@@ -54,15 +54,6 @@ def score_dehazed(s: HazeSample, method: str, J: np.ndarray, t: np.ndarray, seco
             "height": s.hazy.shape[0], "width": s.hazy.shape[1], "embedded": s.embedded}
 
 
-def _run_one(task):
-    sample, methods, device, threads = task
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
-    return run_dehaze_methods([sample], methods, device=device, progress=False)
-
-
 def table3(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
            progress: bool = True) -> dict:
     """Run Table 3 (quick: 12 SOTS cases + Moebius at 2 haze levels; full: 150 + 12).
@@ -76,9 +67,9 @@ def table3(mode: str = "quick", out: str | Path | None = None, device: str = "au
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     methods = list(METHODS)
-    tasks = [(s, methods, str(dev), 1 if jobs > 1 else 0) for s in samples]
+    tasks = [(run_dehaze_methods, s, methods, str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(_run_one, tasks, jobs, f"Table 3 ({mode})", progress) for r in rs]
+    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"Table 3 ({mode})", progress) for r in rs]
     summary = summarise(rows, by=("method", "dataset"))
     for r in summary:
         r["t_rmse"] = float(np.mean([q["t_rmse"] for q in rows if q["method"] == r["method"]

@@ -71,7 +71,11 @@ def atmospheric_light(I: np.ndarray, patch: int = 15, top: float = 0.001) -> np.
 
 def recover(I: np.ndarray, t: np.ndarray, A: np.ndarray, t0: float = 0.1) -> np.ndarray:
     """Scene radiance ``J = (I - A) / max(t, t0) + A`` (Eq. 17 solved for J), clipped to [0, 1]."""
-    return np.clip((I - A) / np.maximum(t, t0)[..., None] + A, 0.0, 1.0)
+    import torch  # elementwise on 2 threads: about twice numpy's speed, the same float64 values
+
+    It, At = torch.from_numpy(np.ascontiguousarray(I, dtype=np.float64)), torch.as_tensor(A, dtype=torch.float64)
+    tt = torch.from_numpy(np.ascontiguousarray(t, dtype=np.float64)).clamp_min(t0)[..., None]
+    return ((It - At) / tt + At).clamp_(0.0, 1.0).numpy()
 
 
 def transmission_lower_bound(I: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -112,15 +116,19 @@ def downscale(img: np.ndarray, s: int) -> np.ndarray:
 
 
 def upscale(x: np.ndarray, s: int, shape: tuple[int, int]) -> np.ndarray:
-    """Inverse of :func:`downscale` for a smooth map ``(h, w)``: bilinear upsampling by ``s`` (block
-    centres at the right places), the cropped border filled with the nearest values, ``shape``."""
+    """Inverse of :func:`downscale` for a smooth map ``(h, w)`` or a stack of them ``(c, h, w)``: bilinear
+    upsampling by ``s`` (block centres at the right places), the cropped border filled with the nearest
+    values, ``shape`` ``(H, W)``."""
     if s == 1:
         return x
     import torch
+    import torch.nn.functional as F
 
-    ten = torch.from_numpy(np.ascontiguousarray(x))[None, None]
-    up = torch.nn.functional.interpolate(ten, scale_factor=s, mode="bilinear", align_corners=False)[0, 0].numpy()
-    return np.pad(up, ((0, shape[0] - up.shape[0]), (0, shape[1] - up.shape[1])), mode="edge")
+    ten = torch.from_numpy(np.ascontiguousarray(x))
+    ten = ten[None, None] if ten.dim() == 2 else ten[None]
+    up = F.interpolate(ten, scale_factor=s, mode="bilinear", align_corners=False)
+    up = F.pad(up, (0, shape[1] - up.shape[-1], 0, shape[0] - up.shape[-2]), mode="replicate")
+    return up[0, 0].numpy() if x.ndim == 2 else up[0].numpy()
 
 
 def guided_upsample(guide: np.ndarray, p: np.ndarray, s: int, r: int, eps: float = 1e-3) -> np.ndarray:
@@ -128,8 +136,8 @@ def guided_upsample(guide: np.ndarray, p: np.ndarray, s: int, r: int, eps: float
     ``1 / s`` of the resolution (``p`` ``(H // s, W // s)``, window ``2r + 1`` there) against the
     downscaled ``guide``, upsampled, and applied to the full-resolution ``guide`` ``(H, W)``: edges of the
     guide come back into a map estimated at low resolution.  ``s = 1`` is :func:`guided_filter`."""
-    a, b = _guided_coefficients(downscale(guide, s), p, r, eps)
-    return upscale(a, s, guide.shape) * guide + upscale(b, s, guide.shape)
+    a, b = upscale(np.stack(_guided_coefficients(downscale(guide, s), p, r, eps)), s, guide.shape)
+    return a * guide + b
 
 
 def grey(I: np.ndarray) -> np.ndarray:

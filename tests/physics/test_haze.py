@@ -91,6 +91,11 @@ def test_downscale_is_the_block_mean_and_upscale_reproduces_a_plane(rng):
     assert up.shape == (42, 57)
     assert np.allclose(up[2:38, 2:54], plane[2:38, 2:54], atol=1e-12)
     assert np.array_equal(up[40:, :], np.repeat(up[39:40, :], 2, axis=0))  # cropped rows: nearest values
+    assert np.array_equal(up[:, 56:], up[:, 55:56])  # cropped column
+    # a stack (c, h, w) is upsampled map by map
+    stack = haze.upscale(np.stack([haze.downscale(plane, 4), haze.downscale(1 - plane, 4)]), 4, (42, 57))
+    assert stack.shape == (2, 42, 57) and np.array_equal(stack[0], up)
+    assert np.allclose(stack[1][2:38, 2:54], 1 - plane[2:38, 2:54], atol=1e-12)
 
 
 def test_guided_upsample_reproduces_linear_maps_of_the_guide(rng):

@@ -107,3 +107,25 @@ def test_conv_unit_inference_path_equals_its_layers(guide_channels):
         fast = unit(v)
     assert fast.is_contiguous() and fast.shape == (2, 1, 13, 11)
     assert torch.allclose(fast, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_unit_inference_refolds_after_its_weights_change():
+    """The folded weights are cached between eval calls; an in-place change of a weight or a running
+    statistic (an optimiser step, ``load_state_dict``) must be seen by the next eval call."""
+    torch.manual_seed(1)
+    unit = ConvUnit(channels=1, width=4, depth=4).double().eval()
+    torch.nn.init.normal_(unit.body[-1].weight, std=0.1)
+    v = torch.randn(1, 1, 9, 8, dtype=torch.float64)
+    with torch.no_grad():
+        first = unit(v)
+        assert torch.equal(unit(v), first)  # cached: the same numbers
+        unit.body[2].weight.mul_(2.0)  # the second convolution, in place
+        unit.body[3].running_var.fill_(9.0)  # its batch norm's statistics (net: 2/3 of the weight)
+        changed = unit(v)
+    reference = unit.body(v.clone().requires_grad_()).detach()
+    assert not torch.allclose(changed, first)
+    assert torch.allclose(changed, reference, rtol=1e-12, atol=1e-12)
+    state = {k: t.clone() for k, t in ConvUnit(channels=1, width=4, depth=4).double().state_dict().items()}
+    unit.load_state_dict(state)
+    with torch.no_grad():
+        assert torch.allclose(unit(v), unit.body(v.clone().requires_grad_()).detach(), rtol=1e-12, atol=1e-12)

@@ -74,7 +74,7 @@ class Refinement:
 
 #: The committed pipeline's settings, chosen on the held-out SOTS training scenes (``scripts/tune_dehaze.py``,
 #: cached in ``data/results/dehaze-tuning``), never on the test scenes or Middlebury.
-REFINEMENT = Refinement(radius=8, eps=1e-3, bound=True)
+REFINEMENT = Refinement(radius=2, eps=1e-3, bound=True)
 
 
 def padnet_transmission(I: np.ndarray, A: np.ndarray, device: str = "auto", model=None,

@@ -112,27 +112,32 @@ def disparity_to_depth(disp: np.ndarray, dmin: float) -> np.ndarray:
     return (Z - Z.min()) / max(Z.max() - Z.min(), 1e-12)
 
 
-def _render_stereo(name: str, dataset: str, J: np.ndarray, disp: np.ndarray, embedded: bool) -> list[HazeSample]:
+def _render_stereo(name: str, dataset: str, J: np.ndarray, disp: np.ndarray, embedded: bool,
+                   betas=None, A=None) -> list[HazeSample]:
+    """One case per ``beta`` (default :data:`MIDDLEBURY_RENDER`'s), ``t = exp(-beta (0.1 + 0.9 z))`` with ``z``
+    the depth from the disparity; a non-default airlight ``A`` is written into the case's name."""
     r = MIDDLEBURY_RENDER
     z = disparity_to_depth(disp, r["dmin"])
+    A = np.asarray(r["A"] if A is None else A, dtype=np.float64)
+    tag = "" if np.array_equal(A, r["A"]) else "_A" + "-".join(f"{a:g}" for a in A)
     out = []
-    for beta in r["betas"]:
+    for beta in (r["betas"] if betas is None else betas):
         t = np.exp(-beta * (0.1 + 0.9 * z))
-        A = np.asarray(r["A"])
         I = t[..., None] * J + (1.0 - t[..., None]) * A
-        out.append(HazeSample(f"{name}_b{beta:g}", dataset, quantise(I), J, t, A, disp > 0, embedded))
+        out.append(HazeSample(f"{name}_b{beta:g}{tag}", dataset, quantise(I), J, t, A, disp > 0, embedded))
     return out
 
 
-def middlebury_cases(scenes: list[str] | None = None) -> list[HazeSample]:
-    """The Middlebury scenes (third size) rendered with :data:`MIDDLEBURY_RENDER`."""
+def middlebury_cases(scenes: list[str] | None = None, betas=None, A=None) -> list[HazeSample]:
+    """The Middlebury scenes (third size) rendered with :data:`MIDDLEBURY_RENDER`, or with other ``betas``
+    and airlight ``A`` ``(3,)`` (the stress test beyond Table 3, ``scripts/stress_dehaze.py``)."""
     out = []
     for scene in scenes or MIDDLEBURY_SCENES:
         rels = [f"thirdsize/{scene}_view1.png", f"thirdsize/{scene}_disp1.png"]
         verify("middlebury2005", rels)
         root = dataset_dir("middlebury2005")
         J = read_png(root / rels[0])[..., :3].astype(np.float64) / 255.0
-        out += _render_stereo(scene.lower(), "middlebury2005", J, read_png(root / rels[1]), False)
+        out += _render_stereo(scene.lower(), "middlebury2005", J, read_png(root / rels[1]), False, betas, A)
     return out
 
 

@@ -38,17 +38,11 @@ from padnet.physics.haze import (
 )
 from padnet.tasks.base import Task, TrainingSet
 
-__all__ = ["T0", "BETA_RANGE", "DARKEN_SHARE", "hazy_guide", "transmission_inputs", "radiance_over_airlight",
-           "toward_dark_channel", "make_dehaze_training_set", "DEHAZE"]
+__all__ = ["T0", "hazy_guide", "transmission_inputs", "radiance_over_airlight", "make_dehaze_training_set",
+           "DEHAZE"]
 
 #: The floor of ``t`` in the recovery ``J = (I - A) / max(t, T0) + A`` (He et al.'s 0.1).
 T0 = 0.1
-#: Scattering coefficients of the training renders (SOTS depth in [0, 1]: ``t`` down to ``exp(-2.2)`` = 0.11;
-#: SOTS's test levels go to 1.5).
-BETA_RANGE = (0.5, 2.2)
-#: Share of training renders whose clean image is first moved towards the dark-channel prior
-#: (:func:`toward_dark_channel`, a uniform random fraction).
-DARKEN_SHARE = 0.5
 
 
 def hazy_guide(I: np.ndarray, A: np.ndarray) -> np.ndarray:
@@ -66,17 +60,6 @@ def transmission_inputs(I: np.ndarray, A: np.ndarray, scale: int) -> tuple[np.nd
     return boundary_transmission(I_s, A, patch=patch), hazy_guide(I_s, A), transmission_lower_bound(I_s, A)
 
 
-def toward_dark_channel(J: np.ndarray, fraction: float) -> np.ndarray:
-    """``J_c - fraction * min_c J_c`` for ``J`` ``(H, W, 3)`` in [0, 1]: every pixel loses the same share of its
-    smallest channel, so hue order is kept, colours saturate, and at ``fraction = 1`` the dark channel is 0
-    everywhere (He et al.'s prior holds exactly).  SOTS-indoor's clean images (bright walls, pale furniture)
-    are far from the prior, outdoor scenes and colourful objects closer: training on both teaches the
-    units when the hazy image's lower bound on ``t`` is tight."""
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction}")
-    return J - fraction * J.min(axis=2, keepdims=True)
-
-
 def radiance_over_airlight(guide: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Eq. (17) solved for the radiance, in units of the airlight: ``J / A = (I / A - 1) / max(t, T0) + 1``
     for the guide ``I / A`` ``(B, 3, H, W)`` and ``t`` ``(B, 1, H, W)``."""
@@ -87,9 +70,8 @@ def make_dehaze_training_set(cfg, n: int, offset: int, device: torch.device):
     """``n`` training patches of ``cfg.patch`` pixels at ``1 / cfg.scale`` of the resolution, from SOTS
     training scenes rendered on the fly: scenes :data:`~padnet.data.haze.SOTS_FIT` for training
     (``offset`` 0), :data:`~padnet.data.haze.SOTS_VAL` for the held-out set; each render with its own
-    ``beta ~ U(BETA_RANGE)`` and ``A = a (1 + delta_c)``, ``a ~ U[0.7, 1.0]``, ``delta_c ~ U[-0.1, 0.1]``
-    (grey to slightly tinted), 8 bits, two patches per render; in a share :data:`DARKEN_SHARE` of the
-    renders the clean image is first moved :func:`toward_dark_channel` by a fraction ``~ U[0, 1]``.  ``y`` = guidance ``t~``, ``x`` = true
+    ``beta ~ U[0.5, 1.8]`` and ``A = a (1 + delta_c)``, ``a ~ U[0.7, 1.0]``, ``delta_c ~ U[-0.1, 0.1]``
+    (grey to slightly tinted), 8 bits, two patches per render.  ``y`` = guidance ``t~``, ``x`` = true
     ``t``, ``guide`` = ``I / A``, ``lower`` = the physical bound, ``aux`` = the clean ``J / A`` (``A``:
     He's estimate from the hazy image, as at inference)."""
     rng = np.random.default_rng([cfg.seed, offset, 17])
@@ -106,10 +88,8 @@ def make_dehaze_training_set(cfg, n: int, offset: int, device: torch.device):
             d = disparity_to_depth(disp, MIDDLEBURY_RENDER["dmin"])
         else:
             J, d, _ = sots_scene(int(rng.choice(scenes)))
-        if rng.uniform() < DARKEN_SHARE:
-            J = toward_dark_channel(J, rng.uniform())
         A_true = rng.uniform(0.7, 1.0) * (1.0 + rng.uniform(-0.1, 0.1, size=3))  # grey to slightly tinted
-        I, t = render_haze(J, d, rng.uniform(*BETA_RANGE), np.clip(A_true, 0.0, 1.0))
+        I, t = render_haze(J, d, rng.uniform(0.5, 1.8), np.clip(A_true, 0.0, 1.0))
         I = quantise(I)
         A = atmospheric_light(I)
         tt, g, lb = transmission_inputs(I, A, s)

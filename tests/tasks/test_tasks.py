@@ -139,19 +139,3 @@ def test_transmission_inputs_at_the_working_resolution(rng):
     assert tt.shape == lb.shape == (12, 16) and g.shape == (3, 12, 16)
     assert np.allclose(g, (downscale(I, 4) / A).transpose(2, 0, 1))
     assert np.allclose(lb, np.clip(1 - (downscale(I, 4) / A).min(axis=2), 0, 1))
-
-
-def test_toward_dark_channel_moves_the_prior_and_keeps_the_image_valid(rng):
-    from padnet.tasks.dehaze import toward_dark_channel
-
-    J = rng.uniform(0.2, 0.9, size=(7, 9, 3))
-    assert np.array_equal(toward_dark_channel(J, 0.0), J)
-    full = toward_dark_channel(J, 1.0)
-    assert np.allclose(full.min(axis=2), 0.0, atol=1e-15)  # He et al.'s prior holds exactly
-    half = toward_dark_channel(J, 0.5)
-    assert half.min() >= 0.0 and half.max() <= 1.0
-    # each pixel: the same amount off every channel (differences between channels kept)
-    assert np.allclose(np.diff(half, axis=2), np.diff(J, axis=2))
-    assert np.allclose(half.min(axis=2), 0.5 * J.min(axis=2))
-    with pytest.raises(ValueError, match="fraction"):
-        toward_dark_channel(J, 1.5)

@@ -1,5 +1,6 @@
 """Table 3: the cached full run has provenance and part of it is recomputed."""
 
+import importlib.util
 import json
 import os
 
@@ -28,4 +29,33 @@ def test_cached_table3_and_recompute_part_of_it():
     assert list(rows[0])[:5] == ["method", "dataset", "psnr", "ssim", "seconds"]
     now = run_dehaze_methods(middlebury_cases(["Moebius"])[:1], device="cpu", progress=False)
     assert compare_with_cache(now, read_csv(folder / "table3_per_image.csv"), ("method", "image"),
+                              ("psnr", "ssim", "t_rmse"), rtol=1e-3) == []
+
+
+def test_cached_stress_renders_and_recompute_one():
+    """The stress renders beyond Table 3 (scripts/stress_dehaze.py): the cache has provenance from a clean
+    checkout, its renders follow Eq. (17) with the requested beta and airlight, and one case is recomputed."""
+    needs_haze_data()
+    import numpy as np
+
+    from padnet.data.haze import middlebury_cases
+    from padnet.experiments.common import compare_with_cache, read_csv
+    from padnet.experiments.table3 import run_dehaze_methods
+
+    spec = importlib.util.spec_from_file_location("stress_dehaze", REPO / "scripts" / "stress_dehaze.py")
+    stress = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stress)
+    RENDERS = stress.RENDERS
+
+    folder = REPO / "data" / "results" / "dehaze-stress"
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["uncommitted_changes"] is False and prov["cases"] == 6 * len(RENDERS)
+    label, beta, A = RENDERS[-1]
+    (case,) = middlebury_cases(["Moebius"], betas=(beta,), A=A)
+    assert case.name == f"moebius_b{beta:g}_A" + "-".join(f"{a:g}" for a in A)
+    lin = case.t[..., None] * case.clean + (1 - case.t[..., None]) * np.asarray(A)  # Eq. (17)
+    assert np.abs(case.hazy - lin).max() <= 0.5 / 255 + 1e-12  # 8-bit rounding only
+    assert np.isclose(case.t.min(), np.exp(-beta), rtol=1e-6)  # the farthest point: z = 1
+    now = run_dehaze_methods([case], ["padnet", "dcp"], device="cpu", progress=False)
+    assert compare_with_cache(now, read_csv(folder / "stress_per_image.csv"), ("method", "image"),
                               ("psnr", "ssim", "t_rmse"), rtol=1e-3) == []

@@ -1,13 +1,13 @@
 """Derive the tolerances of the tests that read weights trained elsewhere (tests/learn/test_committed_models.py).
 
-    python scripts/cross_machine_tolerances.py [--retrain] [--out results/tolerances.json]
+    python scripts/cross_machine_tolerances.py [--retrain] [--retrain-model grad-epadnet-l1] [--out results/tolerances.json]
 
 Run it once per CPU code path, e.g. natively and with
 ``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2`` (and ``default``), with
 ``PADNET_DATA`` set.  For every committed PADNet it recomputes the held-out reconstruction error that
 training logged (same held-out set, regenerated from the recipe) and prints the relative deviation from
-the logged value; with ``--retrain`` it also retrains stage 1 of ``grad-ipadnet`` from its recipe (one
-thread) and compares that stage's held-out error with the committed log, and retrains it once with a
+the logged value; with ``--retrain`` it also retrains stage 1 of ``--retrain-model`` (the model whose
+first stage the test suite retrains) from its recipe (one thread) and compares that stage's held-out error with the committed log, and retrains it once with a
 changed recipe (another seed) to show the size of a real change.  A test's tolerance must sit well above
 the deviations between code paths and well below the effect of a changed recipe or a perturbed weight.
 """
@@ -30,11 +30,12 @@ from padnet.runtime import reproducible, settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--retrain", action="store_true", help="also retrain stage 1 of grad-ipadnet (minutes)")
+    parser.add_argument("--retrain", action="store_true", help="also retrain stage 1 of --retrain-model")
+    parser.add_argument("--retrain-model", default="grad-epadnet-l1", help="the model retrained (default: %(default)s)")
     parser.add_argument("--out", default=None, help="write the measurements as JSON")
     args = parser.parse_args(argv)
     reproducible(1)
-    out = {"settings": settings(), "models": {}, "retrain": {}}
+    out = {"settings": settings(), "models": {}, "retrain": {}, "retrain_model": args.retrain_model}
     print(f"settings: {out['settings']}")
     for name in MODEL_CONFIGS:
         model = load_model(name)
@@ -42,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         out["models"][name] = {"recomputed": err, "logged": logged, "rel_dev": abs(err - logged) / logged}
         print(f"{name:20s} recomputed {err:.6f}  logged {logged:.6f}  rel. deviation {abs(err - logged) / logged:.2e}")
     if args.retrain:
-        committed = load_model("grad-ipadnet")
+        committed = load_model(args.retrain_model)
         logged1 = committed.log[0]["units"][-1]["val_rec_error"]
-        for label, cfg in [("recipe", named_config("grad-ipadnet")),
-                           ("seed 1", replace(named_config("grad-ipadnet"), seed=1))]:
+        for label, cfg in [("recipe", named_config(args.retrain_model)),
+                           ("seed 1", replace(named_config(args.retrain_model), seed=1))]:
             t0 = time.perf_counter()
             with tempfile.TemporaryDirectory() as tmp:
                 part = train(cfg, Path(tmp) / "c.pt", device="cpu", progress=False, max_new_stages=1)

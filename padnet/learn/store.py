@@ -172,6 +172,16 @@ def model_path(name_or_path: str | Path) -> Path:
     return Path(text) if text.endswith(".pt") or "/" in text else MODEL_DIR / f"{text}.pt"
 
 
+def _provenance_of(weights: Path) -> dict:
+    """The provenance JSON beside a weight file (training wall time, commit, ...); ``{}`` when it is missing
+    or unreadable (the weights alone still load: their checksum is checked by the test suite)."""
+    try:
+        prov = json.loads(weights.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return prov if isinstance(prov, dict) else {}
+
+
 def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
     """Load a committed model by name (``padnet/models/<name>.pt``) or from a path (safely, see above)."""
     path = model_path(name_or_path)
@@ -180,4 +190,5 @@ def load_model(name_or_path: str | Path, device: str = "cpu") -> Model:
     blob = safe_load(path)
     cfg = config_from_blob(blob, path)
     nets = [n.to(resolve_device(device)) for n in networks_from_blob(blob, cfg)]
-    return Model(cfg, nets, blob.get("log", []), finetune=blob.get("finetune"))
+    wall = _provenance_of(path).get("wall_seconds", blob.get("wall_seconds", 0.0))
+    return Model(cfg, nets, blob.get("log", []), wall_seconds=wall, finetune=blob.get("finetune"))

@@ -57,3 +57,20 @@ def test_warm_start_keeps_the_source_units_function_whatever_the_noise_map(gen):
             assert torch.allclose(out, src_unit(v), atol=1e-6)
     with pytest.raises(InputError, match="another kind"):
         warm_start_unit(make_unit("rbf"), source, 0, 0)
+
+
+def test_load_model_reads_the_training_time_from_the_provenance_beside_it(tmp_path):
+    """``Model.wall_seconds`` of a loaded model is the provenance's wall time; a missing or corrupt JSON
+    does not stop the weights from loading."""
+    import json
+    import shutil
+
+    from padnet.learn.store import MODEL_DIR, load_model
+
+    shutil.copy(MODEL_DIR / "dehaze.pt", tmp_path / "dehaze.pt")
+    assert load_model(tmp_path / "dehaze.pt").wall_seconds == 0.0  # no provenance beside it
+    (tmp_path / "dehaze.json").write_text(json.dumps({"wall_seconds": 12.5}))
+    assert load_model(tmp_path / "dehaze.pt").wall_seconds == 12.5
+    (tmp_path / "dehaze.json").write_text("{not json")
+    model = load_model(tmp_path / "dehaze.pt")
+    assert model.wall_seconds == 0.0 and len(model.networks) == 3

@@ -1,6 +1,7 @@
 """Time every dehazing method of Table 3 (``padnet dehaze``'s pipeline, A estimate and recovery included)
-on one 620x460 SOTS-sized image, one method at a time, with the same threads: one warm-up call, then
-the median of ``--repeats`` calls.
+on one 620x460 SOTS-sized image, one method at a time, with the same threads: one warm-up call each,
+then ``--repeats`` rounds in which every method runs once (so that a slower or faster spell of the
+machine affects all methods alike); the median and the minimum per method.
 
     python scripts/bench_dehaze.py [--threads 2] [--repeats 5] [--out data/results/bench-dehaze]
 
@@ -35,20 +36,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     sample = sots_case(1435, 5) if available("sots_indoor") else embedded_haze_cases()[0]
-    rows = []
     t_all = time.perf_counter()
     for method in METHODS:
         dehaze(sample.hazy, method=method, device="cpu")  # warm-up: model load, allocations
-        times = []
-        for _ in range(args.repeats):
+    times: dict[str, list[float]] = {method: [] for method in METHODS}
+    for _ in range(args.repeats):  # rounds: every method once per round, so drifts of the machine hit all alike
+        for method in METHODS:
             t0 = time.perf_counter()
             dehaze(sample.hazy, method=method, device="cpu")
-            times.append(time.perf_counter() - t0)
+            times[method].append(time.perf_counter() - t0)
+    rows = []
+    for method, ts in times.items():
         rows.append({"method": method, "image": sample.name, "height": sample.hazy.shape[0],
                      "width": sample.hazy.shape[1], "threads": args.threads,
-                     "seconds_median": statistics.median(times), "seconds_min": min(times)})
+                     "seconds_median": statistics.median(ts), "seconds_min": min(ts)})
         print(f"{method:9s} {sample.name} {sample.hazy.shape[1]}x{sample.hazy.shape[0]}: "
-              f"median {statistics.median(times):.3f} s over {args.repeats} runs", flush=True)
+              f"median {statistics.median(ts):.3f} s, min {min(ts):.3f} s over {args.repeats} runs", flush=True)
     if args.out:
         out = Path(args.out)
         write_csv(rows, out / "bench_dehaze.csv")

@@ -117,7 +117,8 @@ def table2(mode: str = "quick", out: str | Path | None = None, device: str = "au
         warnings.warn("Sun et al.'s data are not under PADNET_DATA: Table 2 runs on Levin only", stacklevel=2)
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
-    tasks = [(run_deblur_methods, s, [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
+    tasks = [(run_deblur_methods, s,
+              [m for m in specs if not (s.dataset.startswith("sun") and m.label in SUN_ONLY_SKIP)],
               str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
     rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"Table 2 ({mode})", progress) for r in rs]

@@ -2,8 +2,8 @@
 
 * :class:`RBFUnit`: gradient-domain unit, two convolutions with a radial-basis-function nonlinearity
   between them (as in CSF, Schmidt and Roth 2014).
-* :class:`ConvUnit`: image-domain (7 layers) and dehazing (the paper's 17 layers; our model's 9) unit: convolutions with ReLU
-  between linear layers and batch norm on layers 2 .. depth-1.
+* :class:`ConvUnit`: image-domain (7 layers) and dehazing (the paper's 17 layers; our model's 9) unit:
+  convolutions with ReLU between linear layers and batch norm on layers 2 .. depth-1.
 * :class:`ResidualPropagation`: ``v_T = v_0 - alpha * sum_t G(v_t; W_t)``, ``v_{t+1} = v_t - alpha G(v_t; W_t)``.
 
 Widths are parameters: the CPU cost of training and inference scales with them.

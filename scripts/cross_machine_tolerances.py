@@ -7,8 +7,9 @@ Run it once per CPU code path, e.g. natively and with
 ``PADNET_DATA`` set.  For every committed PADNet it recomputes the held-out reconstruction error that
 training logged (same held-out set, regenerated from the recipe) and prints the relative deviation from
 the logged value; with ``--retrain`` it also retrains stage 1 of ``--retrain-model`` (the model whose
-first stage the test suite retrains) from its recipe (one thread) and compares that stage's held-out error with the committed log, and retrains it once with a
-changed recipe (another seed) to show the size of a real change.  A test's tolerance must sit well above
+first stage the test suite retrains) from its recipe (one thread), compares that stage's held-out error
+with the committed log, and retrains it once with a changed recipe (another seed) to show the size of a
+real change.  A test's tolerance must sit well above
 the deviations between code paths and well below the effect of a changed recipe or a perturbed weight.
 """
 

@@ -3,9 +3,10 @@ method of Table 3 on every case.
 
     python scripts/stress_dehaze.py [--jobs 2] [--out data/results/dehaze-stress]
 
-Table 3 renders Middlebury at beta = 0.5 and 1 with A = (0.85, 0.9, 0.95).  Here the same six scenes (view 1,
-the same depth) are rendered at the settings of :data:`RENDERS`: a warm airlight, and dense haze
-(beta = 1.5 and 2, ``t`` down to 0.22 and 0.14) under the default and a dim grey airlight.  These are test
+Table 3 renders Middlebury at beta = 0.5 and 1 with A = (0.85, 0.9, 0.95).  Here the same six scenes (view
+1, the same depth) are rendered at the settings of ``padnet.experiments.table3.STRESS_RENDERS``: a warm
+airlight, and dense haze (beta = 1.5 and 2, ``t`` down to 0.22 and 0.14) under the default and a dim grey
+airlight.  These are test
 scenes: nothing is chosen on them (the dehazing model and its refinement were fixed on SOTS training scenes).
 Writes ``stress.csv`` (mean PSNR / SSIM per render and method), ``stress_per_image.csv`` and
 ``provenance.json``; prints the summary and, per render, how often PADNet is ahead of He et al.
@@ -19,23 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from padnet.data.haze import middlebury_cases
 from padnet.experiments.common import map_tasks, sample_task, summarise, write_csv
-from padnet.experiments.table3 import run_dehaze_methods
+from padnet.experiments.table3 import STRESS_RENDERS, cases_ahead, run_dehaze_methods, stress_cases
 from padnet.pipelines.dehaze import METHODS
 from padnet.provenance import provenance
-
-#: (label, beta, airlight A) of each stress render.
-RENDERS = (("warm airlight", 1.0, (0.95, 0.85, 0.75)),
-           ("dense haze", 1.5, (0.85, 0.9, 0.95)),
-           ("denser haze, dim grey airlight", 2.0, (0.8, 0.8, 0.8)))
-
-
-def stress_cases():
-    """``(label, HazeSample)`` for every scene and render of :data:`RENDERS`."""
-    return [(label, s) for label, beta, A in RENDERS for s in middlebury_cases(betas=(beta,), A=A)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(rows, by=("render", "method"))
     for r in summary:
         print(f"{r['render']:32s} {r['method']:14s} {r['psnr']:6.2f} dB  {r['ssim']:.3f}")
-    for label, _, _ in RENDERS:
-        ours = {r["image"]: r for r in rows if r["render"] == label and r["method"] == "Ours"}
-        he = {r["image"]: r for r in rows if r["render"] == label and r["method"] == "He et al."}
-        ahead = [sum(ours[i][m] > he[i][m] for i in ours) for m in ("psnr", "ssim")]
-        print(f"{label}: PADNet ahead of He et al. on PSNR in {ahead[0]} of {len(ours)} scenes, on SSIM in {ahead[1]}")
+    for a in cases_ahead(rows, by="render"):
+        print(f"{a['render']}: PADNet ahead of He et al. on PSNR in {a['psnr']} of {a['n']} scenes, "
+              f"on SSIM in {a['ssim']}")
     if args.out:
         out = Path(args.out)
         write_csv(summary, out / "stress.csv")
@@ -65,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         prov = provenance(f"python scripts/stress_dehaze.py --jobs {args.jobs} --out {args.out}",
                           time.perf_counter() - t_all, ["middlebury2005"],
                           f"cpu ({args.jobs} workers, 1 thread each)" if args.jobs > 1 else "cpu",
-                          {"renders": [{"label": lb, "beta": b, "A": list(A)} for lb, b, A in RENDERS],
+                          {"renders": [{"label": lb, "beta": b, "A": list(A)} for lb, b, A in STRESS_RENDERS],
                            "cases": len(cases)})
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     return 0

@@ -15,16 +15,23 @@ from pathlib import Path
 import numpy as np
 
 from padnet.checks import resolve_device
-from padnet.data.haze import HazeSample, haze_benchmark
+from padnet.data.haze import HazeSample, haze_benchmark, middlebury_cases
 from padnet.experiments.common import map_tasks, sample_task, summarise, write_csv
 from padnet.experiments.paper import TABLE3
 from padnet.metrics import psnr, ssim
 from padnet.pipelines.dehaze import METHODS, dehaze
 
-__all__ = ["LABELS", "run_dehaze_methods", "score_dehazed", "table3", "side_by_side"]
+__all__ = ["LABELS", "STRESS_RENDERS", "run_dehaze_methods", "score_dehazed", "table3", "side_by_side",
+           "stress_cases", "cases_ahead"]
 
 #: Table labels of the rerun methods, in the paper's column names.
 LABELS = {"dcp": "He et al.", "bccr": "Meng et al.", "nonlocal": "Berman et al.", "padnet": "Ours"}
+
+#: ``(label, beta, airlight A)`` of the renders beyond Table 3 (``scripts/stress_dehaze.py``): the Middlebury
+#: scenes with a warm airlight, and in denser haze than the table's (``t`` down to 0.22 and 0.14).
+STRESS_RENDERS = (("warm airlight", 1.0, (0.95, 0.85, 0.75)),
+                  ("dense haze", 1.5, (0.85, 0.9, 0.95)),
+                  ("denser haze, dim grey airlight", 2.0, (0.8, 0.8, 0.8)))
 
 
 def run_dehaze_methods(samples: list[HazeSample], methods: list[str] | None = None, device: str = "auto",
@@ -102,3 +109,22 @@ def side_by_side(summary: list[dict]) -> list[dict]:
                         "paper_psnr (Fattal)": p["psnr"], "paper_ssim (Fattal)": p["ssim"],
                         "paper_seconds": p["seconds"]})
     return out
+
+
+def stress_cases() -> list[tuple[str, HazeSample]]:
+    """``(label, case)`` for every Middlebury scene under every render of :data:`STRESS_RENDERS`."""
+    return [(label, s) for label, beta, A in STRESS_RENDERS for s in middlebury_cases(betas=(beta,), A=A)]
+
+
+def cases_ahead(rows: list[dict], by: str, method: str = "Ours", other: str = "He et al.") -> list[dict]:
+    """Per value of ``rows``' column ``by`` (first-seen order): in how many of its images ``method`` scores a
+    higher PSNR and a higher SSIM than ``other``; ``{by, n, psnr, ssim}``."""
+    out: dict = {}
+    for r in rows:
+        if r["method"] == method:
+            rival = next(q for q in rows if q["method"] == other and q["image"] == r["image"] and q[by] == r[by])
+            row = out.setdefault(r[by], {by: r[by], "n": 0, "psnr": 0, "ssim": 0})
+            row["n"] += 1
+            row["psnr"] += int(r["psnr"] > rival["psnr"])
+            row["ssim"] += int(r["ssim"] > rival["ssim"])
+    return list(out.values())

@@ -3,8 +3,8 @@ then ``J = (I - A) / max(t, 0.1) + A`` with He et al.'s ``A``.
 
 PADNet estimates the transmission: an implicit PADNet on ``f(t) = 1/2 ||t - t~||^2``
 (:mod:`padnet.tasks.dehaze`) with the guidance ``t~`` of Meng et al.'s boundary constraint and 9-layer
-units (the paper's have 17) that also read the hazy image (over ``A``), run at a fifth of the resolution with every stage
-bounded below by ``1 - min_c I_c / A_c``; its output is brought back by guided upsampling and bounded
+units (the paper's have 17) that also read the hazy image (over ``A``), run at a fifth of the resolution
+with every stage bounded below by ``1 - min_c I_c / A_c``; its output is brought back by guided upsampling and bounded
 again at full resolution (:data:`REFINEMENT`, chosen on held-out SOTS training scenes).
 """
 

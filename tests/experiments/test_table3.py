@@ -1,6 +1,5 @@
 """Table 3: the cached full run has provenance and part of it is recomputed."""
 
-import importlib.util
 import json
 import os
 
@@ -40,17 +39,12 @@ def test_cached_stress_renders_and_recompute_one():
 
     from padnet.data.haze import middlebury_cases
     from padnet.experiments.common import compare_with_cache, read_csv
-    from padnet.experiments.table3 import run_dehaze_methods
-
-    spec = importlib.util.spec_from_file_location("stress_dehaze", REPO / "scripts" / "stress_dehaze.py")
-    stress = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(stress)
-    RENDERS = stress.RENDERS
+    from padnet.experiments.table3 import STRESS_RENDERS, run_dehaze_methods
 
     folder = REPO / "data" / "results" / "dehaze-stress"
     prov = json.loads((folder / "provenance.json").read_text())
-    assert prov["uncommitted_changes"] is False and prov["cases"] == 6 * len(RENDERS)
-    label, beta, A = RENDERS[-1]
+    assert prov["uncommitted_changes"] is False and prov["cases"] == 6 * len(STRESS_RENDERS)
+    label, beta, A = STRESS_RENDERS[-1]
     (case,) = middlebury_cases(["Moebius"], betas=(beta,), A=A)
     assert case.name == f"moebius_b{beta:g}_A" + "-".join(f"{a:g}" for a in A)
     lin = case.t[..., None] * case.clean + (1 - case.t[..., None]) * np.asarray(A)  # Eq. (17)
@@ -59,3 +53,15 @@ def test_cached_stress_renders_and_recompute_one():
     now = run_dehaze_methods([case], ["padnet", "dcp"], device="cpu", progress=False)
     assert compare_with_cache(now, read_csv(folder / "stress_per_image.csv"), ("method", "image"),
                               ("psnr", "ssim", "t_rmse"), rtol=1e-3) == []
+
+
+def test_cases_ahead_counts_wins_per_group_against_the_rival():
+    from padnet.experiments.table3 import cases_ahead
+
+    rows = [{"method": m, "image": img, "render": g, "psnr": p, "ssim": q}
+            for m, img, g, p, q in [("Ours", "a", "x", 20.0, 0.9), ("He et al.", "a", "x", 19.0, 0.95),
+                                    ("He et al.", "b", "x", 21.0, 0.80), ("Ours", "b", "x", 20.5, 0.85),
+                                    ("Ours", "a", "y", 18.0, 0.7), ("He et al.", "a", "y", 18.0, 0.6),
+                                    ("Meng et al.", "a", "y", 30.0, 0.99)]]
+    assert cases_ahead(rows, by="render") == [{"render": "x", "n": 2, "psnr": 1, "ssim": 1},
+                                              {"render": "y", "n": 1, "psnr": 0, "ssim": 1}]

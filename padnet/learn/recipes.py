@@ -27,11 +27,7 @@ class TrainConfig:
     enforces Condition 2 (``|N_alpha(v) - v| <= alpha T c``): with ``alpha_k = rho_k^{-1/2}`` shrinking by
     ``gamma^{-1/2}`` per stage, the implicit PADNet's steps then shrink geometrically (Theorem 2).
     ``scale`` (dehazing): the network works at ``1 / scale`` of the image's resolution.  ``aux_loss``: weight
-    of the task's extra loss term (dehazing: the error of the radiance recovered with Eq. 17; noise-level-aware
-    gradient-domain deconvolution: the error of the image made by Eq. 16).  ``beta``: weight of the linear
-    layer of Eq. (16) that maps a gradient-domain model's ``g`` back to the image (noise-level-aware models:
-    relative to the noise-weighted fidelity); ``None`` where the model has no such layer or leaves it to
-    its user.
+    of the task's extra loss term (dehazing: the error of the radiance recovered with Eq. 17).
     """
 
     name: str
@@ -62,7 +58,6 @@ class TrainConfig:
     init_from: str | None = None
     scale: int = 1
     aux_loss: float = 0.0
-    beta: float | None = None
 
     def __post_init__(self) -> None:
         self.kernel_sizes = tuple(self.kernel_sizes)  # a JSON/checkpoint round trip gives a list

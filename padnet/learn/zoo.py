@@ -128,14 +128,6 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                      unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
                                      noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
                                      lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
-    # the explicit PADNet made noise-level-aware the same way, trained through the linear layer of Eq. (16) (the
-    # loss also scores the image it makes, beta = 0.1 relative to the noise-weighted fidelity: the value tuned
-    # for deconv-explicit at 1%) in Alg. 2 and in the joint fine-tuning; warm-started from deconv-explicit
-    "deconv-explicit-sigma": replace(_DECONV, name="deconv-explicit-sigma", p=0.8, domain="gradient-sigma", lam=LAM,
-                                     padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=6),
-                                     unit_kwargs={"channels": 2, "width": 16, "guide_channels": 1}, loss="v+x",
-                                     noise_range=(0.0, 0.05), init_from="deconv-explicit", steps_per_unit=500,
-                                     lr=5e-4, finetune_steps=1500, finetune_lr=1e-4, aux_loss=1.0, beta=0.1),
     "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv", unit_kwargs={"channels": 1, "width": 16, "depth": 9, "guide_channels": 3},

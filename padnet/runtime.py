@@ -19,6 +19,7 @@ set and otherwise leaves torch's default (all cores) for speed.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -61,7 +62,7 @@ def reproducible(threads: int | None = None) -> dict:
     torch.set_num_threads(n)
     # CUDA's deterministic cuBLAS needs this before the first cuBLAS call; harmless on CPU
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    _deterministic_algorithms()
     try:
         from threadpoolctl import threadpool_limits
 
@@ -71,6 +72,21 @@ def reproducible(threads: int | None = None) -> dict:
     for var in (THREADS_ENV, "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(n)  # inherited by subprocesses (padnet commands, worker pools)
     return settings()
+
+
+def _deterministic_algorithms() -> None:
+    """``torch.use_deterministic_algorithms(True, warn_only=True)`` without its cost: the public call also
+    imports TorchInductor's configuration (1.6 s, half a ``padnet deblur``'s start-up on 2 cores) to set
+    its ``deterministic`` flag, which only compiled code reads; padnet compiles nothing.  The flag is set
+    where that module is already loaded, and the public call is used where torch lacks the private one."""
+    setter = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if setter is None:  # pragma: no cover - another torch
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        return
+    setter(True, warn_only=True)
+    inductor = sys.modules.get("torch._inductor.config")
+    if inductor is not None:
+        inductor.deterministic = True
 
 
 def apply_env_settings() -> dict | None:

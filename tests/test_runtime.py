@@ -28,6 +28,7 @@ def test_reproducible_fixes_threads_determinism_and_the_environment(restore_sett
     s = reproducible()
     assert s["threads"] == 1 == torch.get_num_threads()  # the default, whatever OMP_NUM_THREADS said
     assert s["deterministic"] and os.environ[THREADS_ENV] == os.environ["OMP_NUM_THREADS"] == "1"
+    assert torch.is_deterministic_algorithms_warn_only_enabled()  # what the public call with warn_only sets
     monkeypatch.setenv(THREADS_ENV, "2")
     assert reproducible()["threads"] == 2
     assert reproducible(1)["threads"] == 1  # an explicit argument wins
@@ -48,6 +49,16 @@ def test_a_padnet_subprocess_computes_with_the_callers_settings(restore_settings
     env[THREADS_ENV] = "1"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.split() == ["1", "True"]
+
+
+def test_the_policy_does_not_load_the_compiler_but_sets_its_flag_where_loaded():
+    """The policy skips importing TorchInductor's configuration (1.6 s of a command's start-up); a process
+    that has loaded it gets its deterministic flag, as torch.use_deterministic_algorithms would set it."""
+    code = ("import sys, torch; from padnet.runtime import reproducible; reproducible(1); "
+            "print('torch._inductor.config' in sys.modules, torch.are_deterministic_algorithms_enabled()); "
+            "import torch._inductor.config as c; c.deterministic = False; reproducible(1); print(c.deterministic)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "True"]
 
 
 def test_torch_seeded_leaves_the_global_generator_as_it_was():

@@ -172,8 +172,11 @@ def error_Ek(f: QuadraticFidelity, x_new: torch.Tensor, v_new: torch.Tensor, mu:
     """Implementable error (Eq. 12): ``E_k(x_{k+1}) = (mu - 1)(x_{k+1} - v_{k+1}) - grad f(v_{k+1}) + grad f(x_{k+1})``.
 
     When ``x_{k+1} = prox_r(v_{k+1} - grad f^mu_{x_k}(v_{k+1}))`` (Eq. 7), ``E_k - grad f^mu_{x_k}(x_{k+1})``
-    lies in the (limiting) subdifferential of r at ``x_{k+1}`` (Eq. 11).
+    lies in the (limiting) subdifferential of r at ``x_{k+1}`` (Eq. 11).  The implicit PADNet passes
+    ``x_{k+1} = v_{k+1}`` itself: then ``E_k = 0`` exactly, returned without the two FFT gradients.
     """
+    if x_new is v_new:
+        return torch.zeros_like(x_new)
     return (mu - 1.0) * (x_new - v_new) - f.grad(v_new) + f.grad(x_new)
 
 

@@ -100,6 +100,7 @@ def test_error_Ek_is_a_subgradient_certificate_for_l1(small, gen):
     assert float(g[~nz].abs().max()) <= lam + 1e-10
     # and E vanishes when the network output is already the corrected point's fixed point (v = x)
     assert float(error_Ek(f, x, x, mu).abs().max()) == 0.0
+    assert float(error_Ek(f, x, x.clone(), mu).abs().max()) < 1e-12  # the formula, not the x-is-v shortcut
 
 
 def test_condition1_per_item():

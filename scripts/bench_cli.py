@@ -125,8 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                    f"{' '.join(args.methods)} --out {args.out}")
         prov = provenance(command, time.perf_counter() - t_all, [], f"cpu ({args.threads} threads)",
                           {"input": "scikit-image camera resized to 1024x1024, 23 px motion kernel, 1% noise, 8 bit"})
-        (folder / "provenance.json").write_text(json.dumps(prov, indent=2) + "
-")
+        (folder / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     return 0
 
 

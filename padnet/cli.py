@@ -17,7 +17,6 @@ from padnet.baselines.csf import CSF_CONFIG, save_csf, train_csf
 from padnet.baselines.epll import GMM_CONFIG, fit_gmm, save_gmm
 from padnet.checks import InputError, resolve_device
 from padnet.data import DataError
-from padnet.experiments.reproduce import reproduce
 from padnet.io import read_image, read_kernel, write_image
 from padnet.learn.alg2 import train
 from padnet.learn.store import MODEL_DIR, file_sha256, model_path, save_model
@@ -192,6 +191,8 @@ def _train_baseline(args) -> int:
 
 
 def _cmd_reproduce(args) -> int:
+    # deferred: the experiments bring scikit-image's metrics and SciPy's ndimage (0.2 s of every command's start)
+    from padnet.experiments.reproduce import reproduce
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}")

@@ -15,7 +15,8 @@ Images are numpy float arrays ``(H, W, 3)`` in [0, 1]; transmissions ``(H, W)`` 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+
+# SciPy's ndimage is imported in the functions that use it: loading it costs 0.2 s of every padnet command's start
 
 from padnet.checks import InputError
 
@@ -57,6 +58,7 @@ def channel_min(img: np.ndarray, scale=None) -> np.ndarray:
 
 def dark_channel(img: np.ndarray, patch: int = 15) -> np.ndarray:
     """``min_{y in Omega(x)} min_c img_c(y)`` over a ``patch`` x ``patch`` window."""
+    from scipy import ndimage
     return ndimage.minimum_filter(channel_min(img), size=patch, mode="nearest")
 
 
@@ -86,6 +88,7 @@ def transmission_lower_bound(I: np.ndarray, A: np.ndarray) -> np.ndarray:
 
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:
+    from scipy import ndimage
     return ndimage.uniform_filter(x, size=2 * r + 1, mode="reflect")
 
 
@@ -149,6 +152,7 @@ def boundary_transmission(I: np.ndarray, A: np.ndarray, patch: int = 15, c0: flo
     """Meng et al. 2013, Eq. (9)-(11): the radiance is bounded by ``[c0, c1]``, so
     ``t_b = max_c max((A_c - I_c) / (A_c - c0), (I_c - A_c) / (c1 - A_c))``, then the patch-wise
     ``max`` over ``patch`` and a morphological closing: the guidance ``t~`` of PADNet's fidelity."""
+    from scipy import ndimage
     lo = (A - I) / np.maximum(A - c0, 1e-3)
     hi = (I - A) / np.maximum(c1 - A, 1e-3)
     m = np.maximum(lo, hi)

@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[method].append(time.perf_counter() - t0)
         for method, ts in times.items():
             rows.append({"what": f"padnet deblur ({'default' if method == 'auto' else '--method ' + method})",
-                         "seconds": statistics.median(ts), "seconds_min": min(ts)})
-            print(f"{rows[-1]['what']:36s} {rows[-1]['seconds']:6.2f} s (median of {args.repeats}, min "
+                         "seconds_median": statistics.median(ts), "seconds_min": min(ts), "runs": len(ts)})
+            print(f"{rows[-1]['what']:36s} {rows[-1]['seconds_median']:6.2f} s (median of {args.repeats}, min "
                   f"{min(ts):.2f} s; whole process)")
         res = subprocess.run([sys.executable, "-c", PHASES, str(y), str(k), str(out)], check=True, env=env,
                              capture_output=True, text=True)
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         names = ["import torch", "other imports", "read input", "noise estimate", "padding", "PADNet stages",
                  "write output"]
         for name, v in zip(names, vals):
-            rows.append({"what": f"phase: {name}", "seconds": float(v), "seconds_min": float(v)})
+            rows.append({"what": f"phase: {name}", "seconds_median": float(v), "seconds_min": float(v), "runs": 1})
             print(f"  {name:18s} {float(v):6.2f} s")
         print(f"  (padded size {shape}, {args.threads} threads)")
     if args.out:
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             r.update(threads=args.threads, padded=shape)
         with open(folder / "bench_cli.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=["what", "seconds", "seconds_min", "threads", "padded"])
+            w = csv.DictWriter(fh, fieldnames=["what", "seconds_median", "seconds_min", "runs", "threads", "padded"])
             w.writeheader()
             w.writerows(rows)
         command = (f"python scripts/bench_cli.py --threads {args.threads} --repeats {args.repeats} --methods "

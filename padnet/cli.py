@@ -27,7 +27,6 @@ from padnet.pipelines.deblur import (
     auto_method,
     deblur,
     default_sigma,
-    model_sigma,
     noise_advice,
 )
 from padnet.pipelines.dehaze import dehaze
@@ -68,8 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help=f"auto or one of {', '.join(DEFAULTS)} (default: auto = ipadnet, which takes the noise sigma, "
                         "where sigma is at most 5%%, the range it was trained for, else bm3d given sigma)")
     p.add_argument("--lam", type=float, default=None, help="regularisation weight (default: from the sigma below "
-                   "for tv, hl, wiener and epadnet's beta; bm3d and epll: sigma itself; ipadnet: an error floor added to sigma "
-                   "in quadrature, default 0.005; admm, hqs: fixed)")
+                   "for tv, hl, wiener and epadnet's beta; bm3d and epll: sigma itself; admm, hqs: fixed)")
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
     p.add_argument("--sigma", type=float, default=None, metavar="S",
                    help="noise standard deviation in [0, 1] units, 0 <= S <= 0.2 (default: estimated from BLURRED "
@@ -225,10 +223,6 @@ def _cmd_deblur(args) -> int:
             raise InputError("--lam and --p belong to a chosen method: give --method as well")
         method, why = auto_method(sigma)
         print(f"method = {method} (auto: {why})")
-    if method == "ipadnet":
-        floor = DEFAULTS["ipadnet"].lam if args.lam is None else args.lam
-        print(f"ipadnet is told {100 * model_sigma(sigma, floor):.2f}% (sigma and an error floor of "
-              f"{100 * floor:.2f}% in quadrature)")
     advice = noise_advice(method, sigma)
     if advice:
         print(f"warning: {advice}", file=sys.stderr)

@@ -17,13 +17,6 @@ noise level of :data:`RULE_SIGMAS` with those weights and the ``b`` with the bes
 is printed (cached in ``data/results/baselines-noise/rule.csv`` with ``--out``).
 
     python scripts/tune_baselines.py --rule --out data/results/baselines-noise/rule.csv
-
-``--ipadnet-floor`` chooses the implicit PADNet's error floor instead (``lam`` of ``ipadnet``,
-:func:`padnet.pipelines.deblur.model_sigma`): the same cases and noise levels as ``--rule``, the network told
-``sqrt(sigma^2 + s0^2)`` for every ``s0`` of :data:`FLOOR_GRID`; the ``s0`` with the best mean PSNR over the
-levels is printed (cached in ``data/results/ipadnet-floor/floor.csv`` with ``--out``).
-
-    python scripts/tune_baselines.py --ipadnet-floor --images 6 --kernels 2 --out data/results/ipadnet-floor/floor.csv
 """
 
 from __future__ import annotations
@@ -50,44 +43,11 @@ EXPONENTS = {"tv": (0.0, 0.5, 1.0, 1.5, 2.0), "hl": (0.0, 0.5, 1.0, 1.5, 2.0), "
              "csf": (0.0, -0.5, -1.0, -1.5, -2.0), "epadnet": (0.0, 0.5, 1.0, 1.5, 2.0)}
 
 
-#: candidate error floors s0 of the implicit PADNet's noise level ([0, 1] units)
-FLOOR_GRID = (0.0, 0.0025, 0.0035, 0.005, 0.007, 0.01)
-
-
-def _noisy_cases(cases_clean, seed: int, a: int, sigma: float):
-    """``[(sharp, blurred, kernel)]`` at noise level ``sigma`` (the ``a``-th of :data:`RULE_SIGMAS`)."""
-    from padnet.data.deblur import sun2013_synthesize
-
-    return [(x, sun2013_synthesize(x, k[::-1, ::-1], np.random.default_rng([seed, a, c]), sigma=sigma), k)
-            for c, (x, k) in enumerate(cases_clean)]
-
-
-def fit_floor(cases_clean, seed: int) -> list[dict]:
-    """Grid of (s0, sigma) -> mean PSNR of ``ipadnet`` told ``sqrt(sigma^2 + s0^2)`` on ``cases_clean``."""
-    from tqdm import tqdm
-
-    from padnet.metrics import psnr
-    from padnet.pipelines.deblur import deblur
-
-    rows = []
-    with tqdm(total=len(FLOOR_GRID) * len(RULE_SIGMAS) * len(cases_clean), desc="ipadnet floor") as bar:
-        for a, sigma in enumerate(RULE_SIGMAS):
-            cases = _noisy_cases(cases_clean, seed, a, sigma)
-            for s0 in FLOOR_GRID:
-                scores = []
-                for x, y, k in cases:
-                    out = np.clip(deblur(y, k, method="ipadnet", lam=s0, device="cpu", sigma=sigma), 0, 1)
-                    scores.append(psnr(out[15:-15, 15:-15], x[15:-15, 15:-15]))
-                    bar.update()
-                rows.append({"method": "ipadnet", "s0": s0, "sigma": sigma, "psnr": float(np.mean(scores)),
-                             "cases": len(cases)})
-    return rows
-
-
 def fit_rules(cases_clean, methods, seed: int) -> list[dict]:
     """Grid of (method, b, sigma) -> mean PSNR on ``cases_clean`` = [(sharp, kernel)] (noise drawn per level)."""
     from tqdm import tqdm
 
+    from padnet.data.deblur import sun2013_synthesize
     from padnet.metrics import psnr
     from padnet.pipelines.deblur import DEFAULTS, NOISE_RULE, deblur
 
@@ -95,7 +55,8 @@ def fit_rules(cases_clean, methods, seed: int) -> list[dict]:
     total = sum(len(EXPONENTS[m]) for m in methods) * len(RULE_SIGMAS) * len(cases_clean)
     with tqdm(total=total, desc="noise rules") as bar:
         for a, sigma in enumerate(RULE_SIGMAS):
-            cases = _noisy_cases(cases_clean, seed, a, sigma)
+            cases = [(x, sun2013_synthesize(x, k[::-1, ::-1], np.random.default_rng([seed, a, c]), sigma=sigma), k)
+                     for c, (x, k) in enumerate(cases_clean)]
             for method in methods:
                 floor = NOISE_RULE[method][1]
                 for b in EXPONENTS[method]:
@@ -119,7 +80,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="*", default=list(GRID), choices=sorted(set(GRID) | {"csf"}))
     parser.add_argument("--out", default="results/tune_baselines.csv")
     parser.add_argument("--rule", action="store_true", help="fit the sigma-to-weight rules (see above)")
-    parser.add_argument("--ipadnet-floor", action="store_true", help="choose the implicit PADNet's error floor (see above)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
 
@@ -141,19 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         source = "embedded"
     rng = np.random.default_rng(args.seed)
     idx = rng.choice(len(imgs), size=min(args.images, len(imgs)), replace=False)
-    if args.rule or args.ipadnet_floor:
+    if args.rule:
+        methods = [m for m in args.methods if m in EXPONENTS] if "--methods" in (argv or sys.argv) else list(EXPONENTS)
         clean = [(imgs[i], random_motion_kernel(int(rng.choice([13, 17, 21, 25])), rng))
                  for i in idx for _ in range(args.kernels)]
-        if args.ipadnet_floor:
-            rows = fit_floor(clean, args.seed)
-            means = {s0: np.mean([r["psnr"] for r in rows if r["s0"] == s0]) for s0 in FLOOR_GRID}
-            best = max(means, key=means.get)
-            print(f"ipadnet best error floor {best:g} (mean PSNR over sigma {means[best]:.3f} dB; "
-                  + ", ".join(f"s0={s0:g}: {v:.3f}" for s0, v in means.items()) + f") on {len(clean)} {source} cases")
-        else:
-            methods = [m for m in args.methods if m in EXPONENTS] if "--methods" in (argv or sys.argv) else list(EXPONENTS)
-            rows = fit_rules(clean, methods, args.seed)
-        for method in methods if args.rule else []:
+        rows = fit_rules(clean, methods, args.seed)
+        for method in methods:
             mine = [r for r in rows if r["method"] == method]
             means = {b: np.mean([r["psnr"] for r in mine if r["b"] == b]) for b in EXPONENTS[method]}
             best = max(means, key=means.get)

@@ -176,7 +176,7 @@ def test_train_lists_named_models_and_rejects_unknown(capsys):
     assert code == 2 and "invalid choice" in err
 
 
-@pytest.mark.parametrize("method,flag", [("ipadnet", "--p"), ("epadnet", "--p")])
+@pytest.mark.parametrize("method,flag", [("ipadnet", "--lam"), ("ipadnet", "--p"), ("epadnet", "--p")])
 def test_learned_methods_refuse_parameters_their_model_fixes(case, capsys, method, flag):
     d, _, _ = case
     code, _, err = run(["deblur", str(d / "blurred.npy"), str(d / "kernel.npy"), "-o", str(d / "x.npy"),

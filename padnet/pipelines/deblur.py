@@ -12,9 +12,8 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
   ``grad_x f_ex = 0`` maps ``g`` back to the image; ``lam`` is that layer's ``beta``.
 * ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2`` with 7-layer
   units that also read a noise map (model ``deconv-implicit-sigma``, trained over sigma in [0, 5]%;
-  :mod:`padnet.tasks.deblur_image`).  It is told ``sqrt(sigma^2 + lam^2)`` (:func:`model_sigma`): ``lam``
-  is an error floor (default 0.5%, fitted on Train400).  Its predecessor trained at 1% only,
-  ``deconv-implicit``, is the warm start of its training.
+  :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only, ``deconv-implicit``, is the
+  warm start of its training.
 * ``bm3d``: BM3D deblurring from the ``bm3d`` package (regularised inverse + BM3D, Makinen et al.);
   labelled BM3D-DEB in the tables: it is *not* IDD-BM3D.  ``lam`` is the noise standard deviation.
 * ``epll``: EPLL (:mod:`padnet.baselines.epll`) with a 64-component patch mixture fitted to Train400
@@ -48,7 +47,7 @@ from padnet.physics.operators import crop_padding, pad_for_deconvolution
 from padnet.tasks.deblur_image import noise_map, noise_weight
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
-           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "model_sigma", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
+           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
            "deblur", "padnet_deblur"]
 
 
@@ -75,9 +74,8 @@ DEFAULTS: dict[str, MethodDefaults] = {
     # optimum 0.1-0.3; the lower end is kept because the optimum falls with the noise (3e-3 at 0.2%)
     "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta, "
                                           "from sigma); units trained at 1% noise"),
-    # lam of ipadnet: the error floor s0 of its noise level, sigma_model = sqrt(sigma^2 + s0^2) (model_sigma)
-    "ipadnet": MethodDefaults(5e-3, None, "implicit PADNet, 7-layer units, noise-level-aware: takes sigma, trained "
-                                          "over 0-5% noise (lam = error floor added to sigma in quadrature)"),
+    "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, noise-level-aware: takes sigma, trained "
+                                          "over 0-5% noise"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
     "csf": MethodDefaults(1.0, None, "CSF 5x5, 5 stages, our reimplementation retrained on Train400 at 1% noise; "
                                      "lam scales its data weights, from sigma"),
@@ -101,20 +99,6 @@ NOISE_STD_METHODS = ("bm3d", "epll")
 #: defaults above.
 NOISE_RULE: dict[str, tuple[float, float]] = {"tv": (1.5, 0.0025), "hl": (1.5, 0.0025), "wiener": (0.5, 0.0025),
                                               "csf": (-2.0, 0.0025), "epadnet": (2.0, 0.0025)}
-
-
-def model_sigma(sigma: float, floor: float) -> float:
-    """The noise level the implicit PADNet is told: ``sqrt(sigma^2 + floor^2)``.
-
-    The network was trained on circularly blurred, unquantised patches whose only error is the white noise
-    sigma; an image deblurred through :func:`deblur` also carries the error of the boundary model (replicate
-    borders, edge taper), 8-bit rounding (0.11%) and the network's own error, largest at low noise where its
-    u-steps trust the data most.  The floor (``lam`` of ``ipadnet``, default ``DEFAULTS["ipadnet"].lam`` =
-    0.5%) is the best of a grid on Train400 cases synthesised like the benchmarks (``scripts/tune_baselines.py
-    --ipadnet-floor``, cached in ``data/results/ipadnet-floor/``; never Levin or Sun): on them it adds 0.4 dB
-    at 0.5% noise, 0.1 dB at 1% and nothing measurable at 3-5%.
-    """
-    return float(np.hypot(float(sigma), float(floor)))
 
 
 def weight_for_noise(method: str, sigma: float) -> float:
@@ -246,8 +230,8 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         lam = weight_for_noise(method, sigma)
     lam = d.lam if lam is None else float(lam)
     p = d.p if p is None else float(p)
-    if lam is not None and not (lam >= 0 if method == "ipadnet" else lam > 0):
-        raise InputError(f"lam must be {'non-negative' if method == 'ipadnet' else 'positive'}, got {lam}")
+    if lam is not None and not lam > 0:
+        raise InputError(f"lam must be positive, got {lam}")
     if p is not None and not 0.0 <= p <= 1.0:
         raise InputError(f"p must lie in [0, 1], got {p}")
     if method in LEARNED_MODELS or method in ("csf", "epll"):
@@ -257,9 +241,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
     pad = (0, 0)
     if boundary == "taper":
         yt, pad = pad_for_deconvolution(yt, kt)
-    if method == "ipadnet":
-        x = padnet_deblur(yt, kt, method, sigma=model_sigma(sigma, lam))
-    elif method in LEARNED_MODELS:
+    if method in LEARNED_MODELS:
         x = padnet_deblur(yt, kt, method, beta=lam, sigma=sigma)
     elif method == "bm3d":
         x = _bm3d_deb(yt, kt, sigma=lam)

@@ -109,6 +109,29 @@ def test_conv_unit_inference_path_equals_its_layers(guide_channels):
     assert torch.allclose(fast, reference, rtol=1e-12, atol=1e-12)
 
 
+def test_conv_unit_float32_inference_matches_the_float64_layers():
+    """The float32 CPU inference path (fused convolution + ReLU where torch has oneDNN) computes the layers'
+    function: against the float64 layers, to float32 rounding of a 7-layer network (1e-5 on outputs of size
+    about 1)."""
+    torch.manual_seed(3)
+    unit = ConvUnit(channels=1, width=16, depth=7, guide_channels=1).double()
+    with torch.no_grad():
+        for m in unit.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+        torch.nn.init.normal_(unit.body[-1].weight, std=0.1)
+    unit.eval()
+    v = torch.randn(2, 2, 40, 33, dtype=torch.float64)
+    reference = unit.body(v.clone().requires_grad_()).detach()
+    unit32 = unit.float()
+    with torch.no_grad():
+        fast = unit32(v.float())
+    assert fast.dtype == torch.float32 and fast.shape == (2, 1, 40, 33)
+    assert reference.abs().max() > 0.1  # a non-trivial output
+    assert torch.allclose(fast.double(), reference, rtol=0, atol=1e-5)
+
+
 def test_conv_unit_inference_refolds_after_its_weights_change():
     """The folded weights are cached between eval calls; an in-place change of a weight or a running
     statistic (an optimiser step, ``load_state_dict``) must be seen by the next eval call."""

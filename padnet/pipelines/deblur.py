@@ -44,7 +44,7 @@ from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
-from padnet.tasks.deblur_image import noise_map, noise_weight
+from padnet.tasks.deblur_image import DeblurImageSigmaTask, noise_map
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
            "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
@@ -299,10 +299,10 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
                                 cfg.padnet_config(), prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
         beta = DEFAULTS["epadnet"].lam if beta is None else beta
         x = image_from_gradients(g, QuadraticFidelity.deblur(y32, k32), beta)  # Eq. (16), grad_x f_ex = 0
-    elif cfg.domain == "image-sigma":
+    elif isinstance(cfg.task, DeblurImageSigmaTask):
         if sigma is None:
             raise InputError(f"model {cfg.name!r} is noise-level-aware: give sigma")
-        f = QuadraticFidelity.deblur(y32, k32, weight=noise_weight(sigma, y32))
+        f = cfg.task.fidelity(y32, k32, sigma)  # weighted by (1% / sigma)^a, the model's task
         x, _ = padnet_solve(f, model.as_callables(guide=noise_map(sigma, y32)), cfg.padnet_config())
     else:
         x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32), model.as_callables(), cfg.padnet_config())

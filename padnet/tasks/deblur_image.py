@@ -6,10 +6,12 @@ circularly by generated motion kernels (never Levin's) with Gaussian noise (:fun
 The noise-level-aware variant (``image-sigma``, :data:`DEBLUR_IMAGE_SIGMA`) takes the noise level sigma as
 an input, in two places, as plug-and-play methods with a denoiser schedule (DPIR) and FFDNet do:
 
-* the fidelity is weighted, ``f = w(sigma)/2 ||k * x - y||^2`` with ``w = (sigma_ref / sigma)^2``
-  (:func:`noise_weight`): relative to the data, the u-step's penalties ``mu`` and ``rho_k`` then grow
-  like ``sigma^2``, so the u-step amplifies noise about equally at every level (at ``sigma_ref`` = 1%, the
-  1%-trained model's u-step exactly);
+* the fidelity is weighted, ``f = w(sigma)/2 ||k * x - y||^2`` with ``w = (sigma_ref / sigma)^a``
+  (:func:`noise_weight`): with ``a = 2`` (``image-sigma``) the u-step's penalties ``mu`` and ``rho_k`` grow
+  like ``sigma^2`` relative to the data, so the u-step amplifies noise about equally at every level; with
+  ``a = 1`` (``image-sigma-w1``, :data:`DEBLUR_IMAGE_SIGMA_W1`) they grow like ``sigma``, so at high noise
+  the u-steps keep more of the data and at low noise less (at ``sigma_ref`` = 1% both are the 1%-trained
+  model's u-step exactly);
 * every unit reads a noise map, ``sigma / sigma_ref`` in every pixel (:func:`noise_map`), as an extra
   input channel (the units' ``guide``).
 """
@@ -29,7 +31,7 @@ from padnet.physics.operators import conv_fft
 from padnet.tasks.base import Task, TrainingSet
 
 __all__ = ["SIGMA_REF", "SIGMA_FLOOR", "noise_map", "noise_weight", "blurred_patches", "DeblurImageTask",
-           "DeblurImageSigmaTask", "DEBLUR_IMAGE", "DEBLUR_IMAGE_SIGMA"]
+           "DeblurImageSigmaTask", "DEBLUR_IMAGE", "DEBLUR_IMAGE_SIGMA", "DEBLUR_IMAGE_SIGMA_W1"]
 
 #: noise level (std, [0, 1] units) at which the noise-aware fidelity weight is 1 and the noise map reads 1
 SIGMA_REF = 0.01
@@ -49,9 +51,9 @@ def noise_map(sigma, like: torch.Tensor) -> torch.Tensor:
     return s.reshape(-1, 1, 1, 1).expand(like.shape[0], 1, *like.shape[-2:]).contiguous()
 
 
-def noise_weight(sigma, like: torch.Tensor) -> torch.Tensor:
-    """Fidelity weight ``w = (SIGMA_REF / max(sigma, SIGMA_FLOOR))^2`` per item ``(B,)``."""
-    return (SIGMA_REF / _sigma_tensor(sigma, like).clamp_min(SIGMA_FLOOR)) ** 2
+def noise_weight(sigma, like: torch.Tensor, exponent: float = 2.0) -> torch.Tensor:
+    """Fidelity weight ``w = (SIGMA_REF / max(sigma, SIGMA_FLOOR))^exponent`` per item ``(B,)``."""
+    return (SIGMA_REF / _sigma_tensor(sigma, like).clamp_min(SIGMA_FLOOR)) ** exponent
 
 
 def blurred_patches(cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
@@ -103,15 +105,16 @@ class DeblurImageTask(Task):
 
 
 class DeblurImageSigmaTask(DeblurImageTask):
-    """Noise-level-aware :class:`DeblurImageTask`: the fidelity weighted by :func:`noise_weight` and the units
-    given :func:`noise_map` (recipes with a ``noise_range``)."""
+    """Noise-level-aware :class:`DeblurImageTask`: the fidelity weighted by :func:`noise_weight` with this
+    task's ``exponent`` and the units given :func:`noise_map` (recipes with a ``noise_range``)."""
 
-    name = "image-sigma"
+    def __init__(self, name: str = "image-sigma", exponent: float = 2.0):
+        self.name, self.exponent = name, exponent
 
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
         if sigma is None:
             raise ValueError("the noise-level-aware fidelity needs sigma")
-        return QuadraticFidelity.deblur(y, kernels, weight=noise_weight(sigma, y))
+        return QuadraticFidelity.deblur(y, kernels, weight=noise_weight(sigma, y, self.exponent))
 
     def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
         if cfg.noise_range is None:
@@ -123,4 +126,5 @@ class DeblurImageSigmaTask(DeblurImageTask):
 
 
 DEBLUR_IMAGE = DeblurImageTask()
-DEBLUR_IMAGE_SIGMA = DeblurImageSigmaTask()
+DEBLUR_IMAGE_SIGMA = DeblurImageSigmaTask("image-sigma", 2.0)
+DEBLUR_IMAGE_SIGMA_W1 = DeblurImageSigmaTask("image-sigma-w1", 1.0)

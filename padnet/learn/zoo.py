@@ -40,11 +40,10 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
 
 * ``deconv-implicit-sigma-w1``: the same recipe with the fidelity weighted by ``(1% / sigma)`` instead of its
   square (task ``image-sigma-w1``).  In a pilot from scratch (150 steps per unit, no fine-tuning, both
-  weightings alike) it reached a 0.5-1.2 dB lower held-out error at every level from 0.5 to 5%.  Trained
-  by the full recipe (39 min on 2 threads) its held-out error is 0.1069 against 0.1080, and on the noise
-  sweep's 16 cases per level it scores 31.90 / 29.43 / 27.09 / 25.84 / 24.33 dB at 0.5 / 1 / 2 / 3 / 5%
-  against 31.87 / 29.48 / 27.05 / 25.70 / 24.05 for ``deconv-implicit-sigma``.  A candidate for ``ipadnet``:
-  switching needs Table 2's, Sun's 640 and the sweep's rows rerun (about 1.5 h on 2 cores).
+  weightings alike) it reached a 0.5-1.2 dB lower held-out error at every level from 0.5 to 5%; trained by
+  the full recipe (39 min on 2 threads) its logged held-out error is 0.1069 against 0.1080.  A candidate for
+  ``ipadnet``, not yet behind any table: switching needs Table 2's, Sun's 640 and the noise sweep's rows
+  rerun (about 1.5 h on 2 cores).
 
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
 FFT steps) takes 4.7 s (implicit) and 5.2 s (explicit) on 2 cores (``scripts/bench_deconv.py``) with

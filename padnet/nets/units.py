@@ -178,7 +178,8 @@ def _conv_relu_op():
     """oneDNN's fused convolution + ReLU (``torch.ops.mkldnn._convolution_pointwise``, the kernel torch's own
     compiler fuses to on CPU), or ``None`` where this torch build lacks it (then conv2d and an in-place
     clamp).  Checked once per process on a small input against the unfused layers.  It saves the
-    separate ReLU pass over every activation: about 5% of a 1 MP implicit PADNet (scripts/bench_deconv.py)."""
+    separate ReLU pass over every activation: in an interleaved A/B of 9 rounds, a 1 MP implicit PADNet on
+    2 threads took 4.86 s (minimum) / 5.04 s (median) against 5.06 / 5.77 s unfused, with identical output."""
     if not _CONV_RELU:
         op = None
         try:

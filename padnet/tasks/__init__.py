@@ -11,8 +11,8 @@ from padnet.tasks.dehaze import DEHAZE
 
 __all__ = ["Task", "TrainingSet", "TASKS", "get_task"]
 
-TASKS: dict[str, Task] = {t.name: t for t in (DEBLUR_GRADIENT, DEBLUR_IMAGE, DEBLUR_IMAGE_SIGMA,
-                                                       DEBLUR_IMAGE_SIGMA_W1, DEHAZE)}
+TASKS: dict[str, Task] = {t.name: t for t in (DEBLUR_GRADIENT, DEBLUR_IMAGE, DEBLUR_IMAGE_SIGMA, DEBLUR_IMAGE_SIGMA_W1,
+                                              DEHAZE)}
 
 
 def get_task(name: str) -> Task:

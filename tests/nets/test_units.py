@@ -86,21 +86,27 @@ def test_guided_units_read_the_guide_but_propagate_only_v():
         net(v0, 0.5)
 
 
-@pytest.mark.parametrize("guide_channels", [0, 3])
-def test_conv_unit_inference_path_equals_its_layers(guide_channels):
-    """Eval mode without autograd folds batch norm into the convolutions and runs channels-last: it must
-    compute what torch's own Conv2d / BatchNorm2d / ReLU layers compute (run with autograd on)."""
-    torch.manual_seed(0)
-    unit = ConvUnit(channels=1, width=8, depth=7, guide_channels=guide_channels).double()
+def _unit_in_eval_mode(seed: int, width: int, guide_channels: int) -> ConvUnit:
+    """A float64 7-layer :class:`ConvUnit` in eval mode with non-trivial batch-norm statistics and affine terms
+    and a non-zero last layer (a fresh unit's is zero)."""
+    torch.manual_seed(seed)
+    unit = ConvUnit(channels=1, width=width, depth=7, guide_channels=guide_channels).double()
     with torch.no_grad():
         for m in unit.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):  # non-trivial running statistics and affine terms
+            if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 2.0)
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
         torch.nn.init.normal_(unit.body[-1].weight, std=0.1)
-    unit.eval()
+    return unit.eval()
+
+
+@pytest.mark.parametrize("guide_channels", [0, 3])
+def test_conv_unit_inference_path_equals_its_layers(guide_channels):
+    """Eval mode without autograd folds batch norm into the convolutions and runs channels-last: it must
+    compute what torch's own Conv2d / BatchNorm2d / ReLU layers compute (run with autograd on)."""
+    unit = _unit_in_eval_mode(0, width=8, guide_channels=guide_channels)
     v = torch.randn(2, 1 + guide_channels, 13, 11, dtype=torch.float64)
     reference = unit.body(v.clone().requires_grad_()).detach()  # autograd on: the layers themselves
     with torch.no_grad():
@@ -113,15 +119,7 @@ def test_conv_unit_float32_inference_matches_the_float64_layers():
     """The float32 CPU inference path (fused convolution + ReLU where torch has oneDNN) computes the layers'
     function: against the float64 layers, to float32 rounding of a 7-layer network (1e-5 on outputs of size
     about 1)."""
-    torch.manual_seed(3)
-    unit = ConvUnit(channels=1, width=16, depth=7, guide_channels=1).double()
-    with torch.no_grad():
-        for m in unit.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2.0)
-        torch.nn.init.normal_(unit.body[-1].weight, std=0.1)
-    unit.eval()
+    unit = _unit_in_eval_mode(3, width=16, guide_channels=1)
     v = torch.randn(2, 2, 40, 33, dtype=torch.float64)
     reference = unit.body(v.clone().requires_grad_()).detach()
     unit32 = unit.float()

@@ -48,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     kept = [r for r in old if r["method"] not in wanted]
     rows = kept + new_rows
     summary_path = args.cache / name.replace("_per_image", "")
-    order = {(r["method"], r["dataset"]): i for i, r in enumerate(read_csv(summary_path))}
-    summary = sorted(summarise(rows, by=("method", "dataset")), key=lambda r: order.get((r["method"], r["dataset"]), 1e9))
+    old_summary = read_csv(summary_path)
+    # the summary's grouping columns: ("method", "dataset") for the tables, ("method", "sigma") for the sweep
+    by = tuple(k for k in old_summary[0] if k not in ("psnr", "ssim", "seconds", "n", "embedded"))
+    order = {tuple(r[k] for k in by): i for i, r in enumerate(old_summary)}
+    summary = sorted(summarise(rows, by=by), key=lambda r: order.get(tuple(r[k] for k in by), 1e9))
     write_csv(rows, per_image[0])
     write_csv(summary, summary_path)
     prov_path = args.cache / "provenance.json"

@@ -31,19 +31,18 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   inverse filter and the last one (rho = 0.29) a small correction, like the noise levels of a
   plug-and-play denoiser schedule for 1% noise.
 
-* ``deconv-implicit-sigma``: the noise-level-aware implicit PADNet behind ``padnet deblur --method
-  ipadnet``: the same network with a noise-map input in every unit and the fidelity weighted by sigma
-  (:mod:`padnet.tasks.deblur_image`), trained with Alg. 2 and joint fine-tuning on pairs whose noise
-  level is drawn uniformly from [0, 5]%.  Sized for 2 CPU cores (36 min on 2 threads): warm-started from
-  ``deconv-implicit`` (its units, with zero weights on the new noise-map input), 800 steps per unit at
-  lr 5e-4 and 1500 fine-tuning steps.
+* ``deconv-implicit-sigma``: the first noise-level-aware implicit PADNet: the same network with a noise-map
+  input in every unit and the fidelity weighted by ``(1% / sigma)^2`` (:mod:`padnet.tasks.deblur_image`),
+  trained with Alg. 2 and joint fine-tuning on pairs whose noise level is drawn uniformly from [0, 5]%.
+  Sized for 2 CPU cores (36 min on 2 threads): warm-started from ``deconv-implicit`` (its units, with zero
+  weights on the new noise-map input), 800 steps per unit at lr 5e-4 and 1500 fine-tuning steps.  Kept
+  for comparison; its successor below is behind ``ipadnet``.
 
-* ``deconv-implicit-sigma-w1``: the same recipe with the fidelity weighted by ``(1% / sigma)`` instead of its
-  square (task ``image-sigma-w1``).  In a pilot from scratch (150 steps per unit, no fine-tuning, both
-  weightings alike) it reached a 0.5-1.2 dB lower held-out error at every level from 0.5 to 5%; trained by
-  the full recipe (39 min on 2 threads) its logged held-out error is 0.1069 against 0.1080.  A candidate for
-  ``ipadnet``, not yet behind any table: switching needs Table 2's, Sun's 640 and the noise sweep's rows
-  rerun (about 1.5 h on 2 cores).
+* ``deconv-implicit-sigma-w1``: the model behind ``padnet deblur --method ipadnet``: the same recipe with
+  the fidelity weighted by ``(1% / sigma)`` instead of its square (task ``image-sigma-w1``).  In a pilot
+  from scratch (150 steps per unit, no fine-tuning, both weightings alike) it reached a 0.5-1.2 dB lower
+  held-out error at every level from 0.5 to 5%; trained by the full recipe (39 min on 2 threads) its
+  logged held-out error is 0.1069 against 0.1080.
 
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
 FFT steps) takes 4.7 s (implicit) and 5.2 s (explicit) on 2 cores (``scripts/bench_deconv.py``) with

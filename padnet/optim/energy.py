@@ -19,7 +19,7 @@ import torch
 
 from padnet.checks import as_kernel
 from padnet.optim.prox import lp_penalty, prox_lp
-from padnet.physics.operators import diff_otfs, grad, psf2otf
+from padnet.physics.operators import apply_half_otf, diff_otfs, grad, psf2otf
 
 __all__ = [
     "QuadraticFidelity",
@@ -41,10 +41,6 @@ def batch_norm2(x: torch.Tensor) -> torch.Tensor:
 def _half(otf: torch.Tensor) -> torch.Tensor:
     """The non-redundant half ``[..., :W // 2 + 1]`` of a real kernel's transfer function (for rfft2)."""
     return otf[..., : otf.shape[-1] // 2 + 1]
-
-
-def _fft_apply(x: torch.Tensor, half_otf: torch.Tensor) -> torch.Tensor:
-    return torch.fft.irfft2(torch.fft.rfft2(x) * half_otf, s=x.shape[-2:]).to(x.dtype)
 
 
 @dataclass
@@ -77,7 +73,7 @@ class QuadraticFidelity:
         else:
             self._h = _half(self.otf)
             self._h2 = w * self._h.abs() ** 2
-            self._Ktb = w * _fft_apply(self.b, self._h.conj())
+            self._Ktb = w * apply_half_otf(self.b, self._h.conj())
 
     @classmethod
     def deblur(cls, y: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor | None = None) -> "QuadraticFidelity":
@@ -102,10 +98,10 @@ class QuadraticFidelity:
         return 1.0 if self.weight is None else self.weight.to(x.dtype).reshape(-1, *([1] * (x.dim() - 1)))
 
     def K(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.otf is None else _fft_apply(x, self._h)
+        return x if self.otf is None else apply_half_otf(x, self._h)
 
     def Kt(self, r: torch.Tensor) -> torch.Tensor:
-        return r if self.otf is None else _fft_apply(r, self._h.conj())
+        return r if self.otf is None else apply_half_otf(r, self._h.conj())
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """``f(x)``, ``(B,)``."""

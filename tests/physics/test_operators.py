@@ -10,9 +10,12 @@ from padnet.physics.operators import (
     conv_fft,
     conv_fft_adjoint,
     crop_padding,
+    apply_half_otf,
     diff_otfs,
+    edgetaper,
     grad,
     grad_adjoint,
+    half_otf,
     pad_for_deconvolution,
     psf2otf,
 )
@@ -44,6 +47,37 @@ def test_conv_fft_equals_loop_reference(rng):
     assert np.allclose(got, ref, atol=1e-12)
     got_direct = conv_direct(torch.from_numpy(x)[None, None], torch.from_numpy(k))[0, 0].numpy()
     assert np.allclose(got_direct, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(9, 8), (8, 9)])  # even and odd width: the rfft2 half differs
+def test_half_otf_path_equals_loop_reference(rng, shape):
+    x = rng.random(shape)
+    k = rng.random((3, 4))
+    got = apply_half_otf(torch.from_numpy(x)[None, None], half_otf(torch.from_numpy(k), shape))[0, 0].numpy()
+    assert np.allclose(got, loop_conv_circular(x, k), atol=1e-12)
+    got_adj = apply_half_otf(torch.from_numpy(x)[None, None], half_otf(torch.from_numpy(k), shape).conj())
+    assert np.allclose(got_adj[0, 0].numpy(), conv_fft_adjoint(torch.from_numpy(x)[None, None], torch.from_numpy(k))[0, 0].numpy(), atol=1e-12)
+
+
+def test_edgetaper_is_matlab_formula_written_out(rng):
+    # MATLAB edgetaper: alpha = (1 - z_r / max z_r) (1 - z_c / max z_c)', z = circular autocorrelation of
+    # the PSF's normalised projection zero-padded to n - 1 (then its first value repeated);
+    # J = alpha .* I + (1 - alpha) .* circularly blurred I.  Autocorrelations summed by hand here.
+    x = rng.random((13, 11))
+    k = rng.random((4, 3))
+    k /= k.sum()
+
+    def alpha_1d(proj, n):
+        p = np.zeros(n - 1)
+        p[: proj.size] = proj / proj.sum()
+        z = np.array([sum(p[i] * p[(i + s) % (n - 1)] for i in range(n - 1)) for s in range(n - 1)])
+        z = np.append(z, z[0])
+        return 1.0 - z / z.max()
+
+    alpha = np.outer(alpha_1d(k.sum(axis=1), 13), alpha_1d(k.sum(axis=0), 11))
+    ref = alpha * x + (1.0 - alpha) * loop_conv_circular(x, k)
+    got = edgetaper(torch.from_numpy(x)[None, None], torch.from_numpy(k))[0, 0].numpy()
+    assert np.allclose(got, ref, atol=1e-12)
 
 
 def test_replicate_conv_is_matlab_imfilter_with_flipped_kernel(rng):

@@ -45,8 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the new run covers {len(new_keys)} inputs of {sorted(wanted)}, the cache {len(old_keys)}: "
               f"missing {sorted(old_keys - new_keys)[:3]}, extra {sorted(new_keys - old_keys)[:3]}", file=sys.stderr)
         return 2
-    kept = [r for r in old if r["method"] not in wanted]
-    rows = kept + new_rows
+    columns = list(old[0])  # the cache's columns: a column the newer code adds (e.g. sigma told) is left out
+    by_key = {(r["method"], r["dataset"], r["image"]): {c: r.get(c, "nan") for c in columns} for r in new_rows}
+    rows = [by_key[(r["method"], r["dataset"], r["image"])] if r["method"] in wanted else r for r in old]  # old order
     summary_path = args.cache / name.replace("_per_image", "")
     old_summary = read_csv(summary_path)
     # the summary's grouping columns: ("method", "dataset") for the tables, ("method", "sigma") for the sweep

@@ -43,3 +43,25 @@ def test_rows_are_swapped_the_summary_recomputed_and_both_provenances_kept(tmp_p
     assert summary == {"A": 10.0, "B": 23.0}
     prov = json.loads((cache / "provenance.json").read_text())
     assert prov["command"] == "old" and prov["updates"][0]["command"] == "new" and prov["updates"][0]["rows"] == ["B"]
+
+
+def test_sweep_summary_keys_old_row_order_and_the_caches_columns_are_kept(tmp_path):
+    cache, new = tmp_path / "cache", tmp_path / "new"
+    cache.mkdir()
+    new.mkdir()
+    old = [{"method": m, "dataset": "d", "image": f"{i}_s{s}", "psnr": p + s, "ssim": 0.5, "seconds": 1.0, "sigma": s}
+           for i in ("x", "y") for s in (1, 2) for m, p in (("A", 10.0), ("B", 20.0))]
+    _run(cache, old, {"command": "old", "commit": "c0"})
+    write_csv([{"method": m, "sigma": s, "psnr": 0.0, "ssim": 0.0, "seconds": 0.0, "n": 2, "embedded": False}
+               for s in (1, 2) for m in ("A", "B")], cache / "table2.csv")  # grouped by method and sigma
+    rows = [{"method": "B", "dataset": "d", "image": f"{i}_s{s}", "psnr": 30.0 + s, "ssim": 0.6, "seconds": 2.0,
+             "sigma": s, "extra": 7} for s in (2, 1) for i in ("y", "x")]  # another order, one more column
+    _run(new, rows, {"command": "new", "commit": "c1", "uncommitted_changes": False, "mode": "full"})
+    assert _update(cache, new, "B") == 0
+    got = read_csv(cache / "table2_per_image.csv")
+    assert [(r["method"], r["image"]) for r in got] == [(r["method"], r["image"]) for r in old]
+    assert list(got[0]) == list(old[0])  # "extra" is not added
+    assert [r["psnr"] for r in got if r["method"] == "B"] == [31.0, 32.0, 31.0, 32.0]
+    summary = read_csv(cache / "table2.csv")
+    assert [(r["method"], r["sigma"], r["psnr"]) for r in summary] == [
+        ("A", 1, 11.0), ("B", 1, 31.0), ("A", 2, 12.0), ("B", 2, 32.0)]

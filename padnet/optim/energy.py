@@ -51,7 +51,7 @@ class QuadraticFidelity:
         b: data ``(B, C, H, W)``.
         otf: transfer function of ``K``, ``(B|1, 1, H, W)`` complex, or ``None`` for ``K = I``.
         weight: per-item weight ``w`` ``(B,)`` (a noise-level-aware model weighs the data by its noise,
-            ``w ~ 1/sigma^2``), or ``None`` for ``w = 1``.
+            ``w ~ 1/sigma^a``), or ``None`` for ``w = 1``.
     """
 
     b: torch.Tensor

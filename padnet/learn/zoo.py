@@ -135,7 +135,7 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                      noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
                                      lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
     # the same recipe with the fidelity weighted by (1% / sigma) instead of its square (padnet.tasks.deblur_image):
-    # at high noise the u-steps keep more of the data, at low noise less; a candidate, not yet behind ipadnet
+    # at high noise the u-steps keep more of the data, at low noise less; the model behind ipadnet
     "deconv-implicit-sigma-w1": replace(_DECONV, name="deconv-implicit-sigma-w1", p=None, domain="image-sigma-w1",
                                         lam=0.0,
                                         padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),

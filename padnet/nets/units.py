@@ -131,18 +131,42 @@ class ConvUnit(nn.Module):
     def _inference(self, v: torch.Tensor) -> torch.Tensor:
         """Eval-mode forward without autograd: batch norm folded into the preceding convolution
         (``W' = W * gamma / sqrt(var + eps)``, ``b' = beta - mean * gamma / sqrt(var + eps)``) and the
-        activations kept channels-last, where oneDNN's 3x3 convolutions are 2.6x faster on CPU.
-        Same function as ``body`` up to float rounding (tested)."""
+        activations kept channels-last, where oneDNN's 3x3 convolutions are 2.6x faster on CPU.  Images
+        larger than ``(2 INFERENCE_TILE)^2`` pixels go through all layers one tile at a time
+        (:meth:`_tiled`).  Same function as ``body`` up to float rounding (tested)."""
         v = v.contiguous(memory_format=torch.channels_last)
-        fused = _conv_relu_op() if v.device.type == "cpu" and v.dtype == torch.float32 else None
-        for weight, bias, padding, relu in self._folded(v.dtype, v.device):
-            if relu and fused is not None:  # one oneDNN primitive, ReLU as its post-op (same numbers)
-                v = fused(v, weight, bias, list(padding), [1, 1], [1, 1], 1, "relu", [], "")
-                continue
-            v = nn.functional.conv2d(v, weight, bias, padding=padding)
-            if relu:
-                v = v.clamp_min_(0.0)
-        return v.contiguous()
+        layers = self._folded(v.dtype, v.device)
+        if v.shape[-2] * v.shape[-1] > 4 * INFERENCE_TILE ** 2:
+            return self._tiled(v, layers, INFERENCE_TILE)
+        return _run_layers(v, layers, padded=True).contiguous()
+
+    def _tiled(self, v: torch.Tensor, layers: list[tuple], tile: int) -> torch.Tensor:
+        """The layers on blocks of at most ``tile x tile`` pixels of ``v`` ``(B, C, H, W)``, each read with a halo of one pixel
+        per layer and computed without padding, so a block's activations stay in the CPU's cache from the
+        first layer to the last (a whole 1 MP image's do not: each layer streams 70 MB through memory).
+        After every layer but the last the halo pixels outside the image are set to 0: exactly the zero
+        padding each layer of ``body`` applies at the image border."""
+        B, _, H, W = v.shape
+        halo = len(layers)  # every layer is 3x3 with padding 1
+        vp = nn.functional.pad(v, (halo, halo, halo, halo))
+        out = None
+        th, tw = -(-H // -(-H // tile)), -(-W // -(-W // tile))  # near-equal blocks of at most tile px
+        for i in range(0, H, th):
+            for j in range(0, W, tw):
+                h, w = min(th, H - i), min(tw, W - j)
+                t = vp[..., i: i + h + 2 * halo, j: j + w + 2 * halo].contiguous(memory_format=torch.channels_last)
+                for n, layer in enumerate(layers, start=1):
+                    t = _run_layers(t, [layer], padded=False)
+                    r = halo - n  # halo left; t covers rows i - r .. i + h + r - 1 of the image
+                    if r > 0:
+                        t[..., : max(r - i, 0), :] = 0.0
+                        t[..., max(H - i + r, 0):, :] = 0.0
+                        t[..., :, : max(r - j, 0)] = 0.0
+                        t[..., :, max(W - j + r, 0):] = 0.0
+                if out is None:
+                    out = t.new_empty(B, t.shape[1], H, W)
+                out[..., i: i + h, j: j + w] = t
+        return out
 
     def _folded(self, dtype: torch.dtype, device: torch.device) -> list[tuple]:
         """``(weight, bias, padding, relu)`` per convolution with batch norm folded in, cast to ``dtype``;
@@ -171,6 +195,26 @@ class ConvUnit(nn.Module):
                            conv.padding, relu))
         self.__dict__["_folded_cache"] = (key, folded)
         return folded
+
+
+#: tile side (px) of :meth:`ConvUnit._tiled`: a 7-layer unit of width 16 on a 1 MP image runs about 2x faster
+#: in 256 px tiles than whole (2 CPU threads; 64 px tiles lose to the halo overhead)
+INFERENCE_TILE = 256
+
+
+def _run_layers(v: torch.Tensor, layers: list[tuple], padded: bool) -> torch.Tensor:
+    """Folded layers ``(weight, bias, padding, relu)`` on channels-last ``v``, with their zero padding
+    (``padded``) or none (valid convolutions); ReLU fused into the convolution where oneDNN allows."""
+    fused = _conv_relu_op() if v.device.type == "cpu" and v.dtype == torch.float32 else None
+    for weight, bias, padding, relu in layers:
+        pad = padding if padded else (0, 0)
+        if relu and fused is not None:  # one oneDNN primitive, ReLU as its post-op (same numbers)
+            v = fused(v, weight, bias, list(pad), [1, 1], [1, 1], 1, "relu", [], "")
+            continue
+        v = nn.functional.conv2d(v, weight, bias, padding=pad)
+        if relu:
+            v = v.clamp_min_(0.0)
+    return v
 
 
 @lru_cache(maxsize=None)

@@ -115,6 +115,26 @@ def test_conv_unit_inference_path_equals_its_layers(guide_channels):
     assert torch.allclose(fast, reference, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("tile", [4, 5, 9])
+def test_conv_unit_tiled_inference_equals_its_layers(monkeypatch, tile):
+    """Large images run through the layers block by block with a halo, zeroing what lies outside the image
+    after every layer: with small blocks (border blocks, partial blocks, blocks narrower than the halo) it
+    must still compute the layers' zero-padded function, in float64 and in float32."""
+    import padnet.nets.units as units
+
+    monkeypatch.setattr(units, "INFERENCE_TILE", tile)
+    unit = _unit_in_eval_mode(5, width=8, guide_channels=1)
+    v = torch.randn(2, 2, 29, 23, dtype=torch.float64)  # 29 x 23 > (2 tile)^2: the tiled path
+    reference = unit.body(v.clone().requires_grad_()).detach()
+    with torch.no_grad():
+        tiled = unit(v)
+        tiled32 = unit.float()(v.float())
+    assert tiled.is_contiguous() and tiled.shape == (2, 1, 29, 23)
+    assert reference.abs().max() > 0.1
+    assert torch.allclose(tiled, reference, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(tiled32.double(), reference, rtol=0, atol=1e-5)
+
+
 def test_conv_unit_float32_inference_matches_the_float64_layers():
     """The float32 CPU inference path (fused convolution + ReLU where torch has oneDNN) computes the layers'
     function: against the float64 layers, to float32 rounding of a 7-layer network (1e-5 on outputs of size

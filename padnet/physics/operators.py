@@ -50,14 +50,17 @@ def psf2otf(psf: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     Returns:
         Complex tensor ``(B, 1, H, W)`` (``B = 1`` for a 2-D kernel).
     """
+    return torch.fft.fft2(_psf_at_origin(psf, shape))
+
+
+def _psf_at_origin(psf: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
+    """The kernel zero-padded to ``shape`` ``(B|1, 1, H, W)``, its centre circularly shifted to pixel (0, 0)."""
     k = psf if psf.dim() == 4 else psf.reshape(1, 1, *psf.shape[-2:])
     h, w = k.shape[-2:]
     H, W = shape
     if h > H or w > W:
         raise ValueError(f"kernel of size {h}x{w} is larger than the image {H}x{W}")
-    padded = F.pad(k, (0, W - w, 0, H - h))
-    padded = torch.roll(padded, shifts=(-(h // 2), -(w // 2)), dims=(-2, -1))
-    return torch.fft.fft2(padded)
+    return torch.roll(F.pad(k, (0, W - w, 0, H - h)), shifts=(-(h // 2), -(w // 2)), dims=(-2, -1))
 
 
 def _apply_otf(x: torch.Tensor, otf: torch.Tensor) -> torch.Tensor:
@@ -67,11 +70,7 @@ def _apply_otf(x: torch.Tensor, otf: torch.Tensor) -> torch.Tensor:
 
 def half_otf(psf: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     """The non-redundant half ``psf2otf(psf, shape)[..., :W // 2 + 1]`` of a real kernel's OTF, by ``rfft2``."""
-    k = psf if psf.dim() == 4 else psf.reshape(1, 1, *psf.shape[-2:])
-    h, w = k.shape[-2:]
-    H, W = shape
-    padded = torch.roll(F.pad(k, (0, W - w, 0, H - h)), shifts=(-(h // 2), -(w // 2)), dims=(-2, -1))
-    return torch.fft.rfft2(padded)
+    return torch.fft.rfft2(_psf_at_origin(psf, shape))
 
 
 def apply_half_otf(x: torch.Tensor, half: torch.Tensor) -> torch.Tensor:

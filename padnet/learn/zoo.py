@@ -47,10 +47,10 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
 FFT steps) takes 2.6 s (implicit) and 5.6 s (explicit) on 2 cores (``scripts/bench_deconv.py``, warm, in
 one process) with the inference path of :class:`padnet.nets.units.ConvUnit` (batch norm folded,
-channels-last, 256 px blocks); width 24 would roughly double the convolution time.  The training budget (8x the data and 3x the steps of the
-first versions, which were trained in 21 min on one CPU thread) was spent on a GPU (the JSON beside each
-weight file says where); on one CPU thread the same recipes take hours (see the book's reproducibility
-chapter).  The explicit recipe has no joint fine-tuning: it did not fit the GPU time of the run that
+channels-last, 256 px blocks); width 24 would roughly double the convolution time.  The training budget
+(8x the data and 3x the steps of the first versions, which were trained in 21 min on one CPU thread) was
+spent on a GPU (the JSON beside each weight file says where); on one CPU thread the same recipes take
+hours (see the book's reproducibility chapter).  The explicit recipe has no joint fine-tuning: it did not fit the GPU time of the run that
 produced the committed weights.
 
 Dehazing (Table 3): ``dehaze`` is the implicit PADNet on the transmission, ``f(t) = 1/2 ||t - t~||^2``

@@ -55,8 +55,9 @@ def test_half_otf_path_equals_loop_reference(rng, shape):
     k = rng.random((3, 4))
     got = apply_half_otf(torch.from_numpy(x)[None, None], half_otf(torch.from_numpy(k), shape))[0, 0].numpy()
     assert np.allclose(got, loop_conv_circular(x, k), atol=1e-12)
-    got_adj = apply_half_otf(torch.from_numpy(x)[None, None], half_otf(torch.from_numpy(k), shape).conj())
-    assert np.allclose(got_adj[0, 0].numpy(), conv_fft_adjoint(torch.from_numpy(x)[None, None], torch.from_numpy(k))[0, 0].numpy(), atol=1e-12)
+    xt, kt = torch.from_numpy(x)[None, None], torch.from_numpy(k)
+    got_adj = apply_half_otf(xt, half_otf(kt, shape).conj())[0, 0].numpy()
+    assert np.allclose(got_adj, conv_fft_adjoint(xt, kt)[0, 0].numpy(), atol=1e-12)
 
 
 def test_edgetaper_is_matlab_formula_written_out(rng):

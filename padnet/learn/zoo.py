@@ -50,8 +50,8 @@ one process) with the inference path of :class:`padnet.nets.units.ConvUnit` (bat
 channels-last, 256 px blocks); width 24 would roughly double the convolution time.  The training budget
 (8x the data and 3x the steps of the first versions, which were trained in 21 min on one CPU thread) was
 spent on a GPU (the JSON beside each weight file says where); on one CPU thread the same recipes take
-hours (see the book's reproducibility chapter).  The explicit recipe has no joint fine-tuning: it did not fit the GPU time of the run that
-produced the committed weights.
+hours (see the book's reproducibility chapter).  The explicit recipe has no joint fine-tuning: it did not
+fit the GPU time of the run that produced the committed weights.
 
 Dehazing (Table 3): ``dehaze`` is the implicit PADNet on the transmission, ``f(t) = 1/2 ||t - t~||^2``
 with Meng et al.'s boundary-constraint guidance, 9-layer units (width 16; the paper's have 17 layers)

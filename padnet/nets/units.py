@@ -149,7 +149,7 @@ class ConvUnit(nn.Module):
         B, _, H, W = v.shape
         halo = len(layers)  # every layer is 3x3 with padding 1
         vp = nn.functional.pad(v, (halo, halo, halo, halo))
-        out = None
+        out = v.new_empty(B, layers[-1][0].shape[0], H, W)  # the last convolution's output channels
         th, tw = -(-H // -(-H // tile)), -(-W // -(-W // tile))  # near-equal blocks of at most tile px
         for i in range(0, H, th):
             for j in range(0, W, tw):
@@ -163,8 +163,6 @@ class ConvUnit(nn.Module):
                         t[..., max(H - i + r, 0):, :] = 0.0
                         t[..., :, : max(r - j, 0)] = 0.0
                         t[..., :, max(W - j + r, 0):] = 0.0
-                if out is None:
-                    out = t.new_empty(B, t.shape[1], H, W)
                 out[..., i: i + h, j: j + w] = t
         return out
 

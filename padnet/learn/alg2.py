@@ -5,7 +5,9 @@ At stage k the exact u-step is computed for every training sample, then units ar
 checked on held-out samples after each unit and no further unit is added once it holds (or ``t_max``
 units are reached).  Stages stop when the held-out relative change falls below ``eps`` or at ``k_max``.
 An optional joint fine-tuning then trains every stage through the unrolled Alg. 1
-(:func:`padnet.optim.unrolled.padnet_solve` with ``differentiable=True``).
+(:func:`padnet.optim.unrolled.padnet_solve` with ``differentiable=True``).  A recipe may keep the first
+stages of a committed model as they are and go on from there (``TrainConfig.keep_stages``): the greedy
+design makes this the same procedure with the earlier stages fixed.
 
 Training pairs come from the recipe's task (:mod:`padnet.tasks`).  Runs are seeded (every random draw
 from a generator seeded by the recipe, the global torch seed untouched after training) and
@@ -93,6 +95,23 @@ def _advance(cfg: TrainConfig, f: QuadraticFidelity, state: PADNetState, network
         return padnet_stage(f, state, network, k, cfg.padnet_config(), cfg.prox_r())
 
 
+def _kept_stages(cfg: TrainConfig, source: Model, dev: torch.device) -> tuple[list[ResidualPropagation], list[dict]]:
+    """The first ``cfg.keep_stages`` stages of the source model and their log (``TrainConfig.keep_stages``);
+    an :class:`InputError` where the source was made by another schedule, task or kind of unit."""
+    src = source.config
+    same = {key: (getattr(src, key), getattr(cfg, key)) for key in ("domain", "p", "lam", "unit", "unit_kwargs",
+                                                                    "unit_bound")}
+    same["schedule"] = ({**src.padnet, "max_stages": None}, {**cfg.padnet, "max_stages": None})
+    differ = [key for key, (a, b) in same.items() if a != b]
+    if differ or len(source.networks) < cfg.keep_stages or cfg.keep_stages >= cfg.padnet_config().max_stages:
+        raise InputError(f"recipe {cfg.name!r} cannot keep {cfg.keep_stages} stages of {src.name!r} "
+                         f"({len(source.networks)} stages; differs in {', '.join(differ) or 'nothing'}; "
+                         f"max_stages {cfg.padnet_config().max_stages})")
+    networks = [net.to(dev) for net in source.networks[: cfg.keep_stages]]
+    log = [{**entry, "stop": False, "kept_from": src.name} for entry in source.log[: cfg.keep_stages]]
+    return networks, log
+
+
 def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progress: bool = True,
           max_new_stages: int | None = None) -> Model:
     """Alg. 2: train (or resume) a PADNet; ``checkpoint`` is rewritten after every stage.
@@ -120,6 +139,9 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
         log, wall0 = blob["log"], blob["wall_seconds"]
         if blob.get("finetune"):
             return Model(cfg, networks, log, wall0, blob["finetune"])
+    source = load_model(cfg.init_from) if cfg.init_from else None  # warm start (TrainConfig.init_from)
+    if not networks and cfg.keep_stages:
+        networks, log = _kept_stages(cfg, source, dev)
     t_start = time.perf_counter()
     task = cfg.task
     tr = task.training_set(cfg, cfg.n_train, 0, dev)
@@ -130,7 +152,6 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     for k, net in enumerate(networks):
         s_tr, _ = _advance(cfg, f_tr, s_tr, tr.network(net), k)
         s_va, _ = _advance(cfg, f_va, s_va, va.network(net), k)
-    source = load_model(cfg.init_from) if cfg.init_from else None  # warm start (TrainConfig.init_from)
     new = 0
     for k in range(len(networks), pcfg.max_stages):
         if log and log[-1].get("stop"):

@@ -26,7 +26,10 @@ class TrainConfig:
     saturates each unit's output at ``c`` per entry (:class:`~padnet.nets.units.ResidualPropagation`), which
     enforces Condition 2 (``|N_alpha(v) - v| <= alpha T c``): with ``alpha_k = rho_k^{-1/2}`` shrinking by
     ``gamma^{-1/2}`` per stage, the implicit PADNet's steps then shrink geometrically (Theorem 2).
-    ``scale`` (dehazing): the network works at ``1 / scale`` of the image's resolution.  ``aux_loss``: weight
+    ``init_from`` names a committed model whose units warm-start the new ones (unit ``t`` of stage ``k``, the
+    last stage's for a stage beyond it); ``keep_stages = n`` takes its first ``n`` stages as they are
+    instead (Alg. 2 is greedy: each new stage is trained on the outputs of the fixed ones before it), so a
+    recipe with a larger ``max_stages`` extends that model by further stages.  ``scale`` (dehazing): the network works at ``1 / scale`` of the image's resolution.  ``aux_loss``: weight
     of the task's extra loss term (dehazing: the error of the radiance recovered with Eq. 17).
     """
 
@@ -56,6 +59,7 @@ class TrainConfig:
     finetune_steps: int = 0
     finetune_lr: float = 2e-4
     init_from: str | None = None
+    keep_stages: int = 0
     scale: int = 1
     aux_loss: float = 0.0
 
@@ -64,6 +68,9 @@ class TrainConfig:
         if self.noise_range is not None:
             self.noise_range = tuple(self.noise_range)
         self.padnet, self.unit_kwargs = dict(self.padnet), dict(self.unit_kwargs)  # no dict shared between recipes
+        if self.keep_stages < 0 or (self.keep_stages and not self.init_from):
+            raise ValueError(f"recipe {self.name!r}: keep_stages must be >= 0 and needs init_from, "
+                             f"got {self.keep_stages} with init_from={self.init_from!r}")
 
     @property
     def explicit(self) -> bool:

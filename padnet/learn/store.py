@@ -51,10 +51,15 @@ def build_stage(cfg: TrainConfig, n_units: int) -> ResidualPropagation:
 
 def warm_start_unit(unit: torch.nn.Module, source: Model, k: int, t: int) -> bool:
     """Copy unit ``t`` of stage ``k`` of ``source`` into ``unit`` (in place); ``False`` where the source has
-    no such unit.  A weight with more input channels than the source's (a unit that also reads a noise
-    map) gets the source's weights on the first channels and zeros on the rest, so ``unit`` computes the
-    source unit's function of its first inputs.  Any other mismatch is an :class:`InputError`."""
-    if k >= len(source.networks) or t >= len(source.networks[k].units):
+    no such unit.  A stage beyond the source's last one starts from the last one's units (a recipe that
+    extends a model by further stages, ``TrainConfig.keep_stages``).  A weight with more input channels
+    than the source's (a unit that also reads a noise map) gets the source's weights on the first channels
+    and zeros on the rest, so ``unit`` computes the source unit's function of its first inputs.  Any other
+    mismatch is an :class:`InputError`."""
+    if not source.networks:
+        return False
+    k = min(k, len(source.networks) - 1)  # a stage beyond the source's last starts from its last stage's units
+    if t >= len(source.networks[k].units):
         return False
     src = source.networks[k].units[t].state_dict()
     dst = unit.state_dict()

@@ -142,6 +142,14 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                         unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
                                         noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
                                         lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
+    # the w1 model extended by two stages (Alg. 2 continued with k_max = 8: its six stages kept as they are, the new
+    # ones' units warm-started from its last stage's); no joint fine-tuning
+    "deconv-implicit-sigma-w1-k8": replace(_DECONV, name="deconv-implicit-sigma-w1-k8", p=None, domain="image-sigma-w1",
+                                           lam=0.0,
+                                           padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=8),
+                                           unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
+                                           noise_range=(0.0, 0.05), init_from="deconv-implicit-sigma-w1",
+                                           keep_stages=6, steps_per_unit=800, lr=5e-4),
     "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv", unit_kwargs={"channels": 1, "width": 16, "depth": 9, "guide_channels": 3},

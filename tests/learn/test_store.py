@@ -49,6 +49,9 @@ def test_warm_start_keeps_the_source_units_function_whatever_the_noise_map(gen):
     source = SimpleNamespace(networks=[ResidualPropagation([src_unit])], config=SimpleNamespace(name="src"))
     unit = make_unit("conv7", channels=1, width=4, guide_channels=1)
     assert warm_start_unit(unit, source, 0, 0) and not warm_start_unit(unit, source, 0, 1)
+    beyond = make_unit("conv7", channels=1, width=4, guide_channels=1)
+    assert warm_start_unit(beyond, source, 3, 0)  # a stage past the source's last: its last stage's unit
+    assert all(torch.equal(a, b) for a, b in zip(beyond.state_dict().values(), unit.state_dict().values()))
     unit.eval()
     v = torch.rand(2, 1, 12, 12, generator=gen)
     with torch.no_grad():

@@ -103,12 +103,15 @@ def _kept_stages(cfg: TrainConfig, source: Model, dev: torch.device) -> tuple[li
                                                                     "unit_bound")}
     same["schedule"] = ({**src.padnet, "max_stages": None}, {**cfg.padnet, "max_stages": None})
     differ = [key for key, (a, b) in same.items() if a != b]
-    if differ or len(source.networks) < cfg.keep_stages or cfg.keep_stages >= cfg.padnet_config().max_stages:
+    k_max = cfg.padnet_config().max_stages
+    if differ or len(source.networks) < cfg.keep_stages or cfg.keep_stages > k_max:
         raise InputError(f"recipe {cfg.name!r} cannot keep {cfg.keep_stages} stages of {src.name!r} "
                          f"({len(source.networks)} stages; differs in {', '.join(differ) or 'nothing'}; "
-                         f"max_stages {cfg.padnet_config().max_stages})")
+                         f"max_stages {k_max})")
     networks = [net.to(dev) for net in source.networks[: cfg.keep_stages]]
-    log = [{**entry, "stop": False, "kept_from": src.name} for entry in source.log[: cfg.keep_stages]]
+    # all of k_max kept: Alg. 2 has nothing to add (a recipe that only fine-tunes the model jointly)
+    log = [{**entry, "stop": k + 1 >= k_max, "kept_from": src.name}
+           for k, entry in enumerate(source.log[: cfg.keep_stages])]
     return networks, log
 
 

@@ -29,8 +29,11 @@ class TrainConfig:
     ``init_from`` names a committed model whose units warm-start the new ones (unit ``t`` of stage ``k``, the
     last stage's for a stage beyond it); ``keep_stages = n`` takes its first ``n`` stages as they are
     instead (Alg. 2 is greedy: each new stage is trained on the outputs of the fixed ones before it), so a
-    recipe with a larger ``max_stages`` extends that model by further stages.  ``scale`` (dehazing): the network works at ``1 / scale`` of the image's resolution.  ``aux_loss``: weight
-    of the task's extra loss term (dehazing: the error of the radiance recovered with Eq. 17).
+    recipe with a larger ``max_stages`` extends that model by further stages (with all of them kept, it only
+    fine-tunes the model jointly).  ``scale`` (dehazing): the network works at ``1 / scale`` of the image's
+    resolution.  ``aux_loss``: weight of the task's extra loss term (dehazing: the error of the radiance
+    recovered with Eq. 17; the gradient domain: the error of the image made by the linear layer of Eq. 16
+    with weight ``beta``).
     """
 
     name: str
@@ -62,6 +65,7 @@ class TrainConfig:
     keep_stages: int = 0
     scale: int = 1
     aux_loss: float = 0.0
+    beta: float = 0.1
 
     def __post_init__(self) -> None:
         self.kernel_sizes = tuple(self.kernel_sizes)  # a JSON/checkpoint round trip gives a list

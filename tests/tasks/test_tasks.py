@@ -158,3 +158,35 @@ def test_transmission_inputs_at_the_working_resolution(rng):
     assert tt.shape == lb.shape == (12, 16) and g.shape == (3, 12, 16)
     assert np.allclose(g, (downscale(I, 4) / A).transpose(2, 0, 1))
     assert np.allclose(lb, np.clip(1 - (downscale(I, 4) / A).min(axis=2), 0, 1))
+
+
+def test_gradient_loss_scores_the_image_of_eq16_against_a_dense_solve(gen):
+    """With ``aux_loss`` the gradient task's loss adds the error of the image Eq. (16) makes from the restored
+    gradients: zero at the target for noise-free data; away from it, the image by a dense solve of the normal
+    equations ``(K^T K + beta D^T D) x = K^T y + beta D^T g`` (circular matrices built entry by entry)."""
+    from padnet.physics.operators import conv_fft
+    from padnet.tasks.base import TrainingSet
+
+    H, W, beta = 6, 5, 0.3
+    x = torch.rand(1, 1, H, W, generator=gen, dtype=torch.float64)
+    k = torch.rand(1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    k = k / k.sum()
+    y = conv_fft(x, k)
+    data = TrainingSet(y=y, x=x, kernels=k, embedded=False)
+    task, cfg = get_task("gradient"), SimpleNamespace(aux_loss=2.0, beta=beta)
+    target = task.target(x)
+    assert task.loss(target, target, data, slice(None), cfg).item() == pytest.approx(0.0, abs=1e-20)
+    n = H * W
+
+    def matrix(op):  # the matrix of a linear map of images, column by column
+        cols = [op(torch.eye(n, dtype=torch.float64)[j].reshape(1, 1, H, W)).reshape(-1) for j in range(n)]
+        return torch.stack(cols, dim=1).numpy()
+
+    K, D = matrix(lambda e: conv_fft(e, k)), matrix(task.target)
+    g = target + 0.05 * torch.randn(target.shape, generator=gen, dtype=torch.float64)
+    rhs = K.T @ y.reshape(-1).numpy() + beta * D.T @ g.reshape(-1).numpy()
+    x_g = np.linalg.solve(K.T @ K + beta * D.T @ D, rhs)
+    by_hand = np.mean((g - target).numpy() ** 2) + 2.0 * np.mean((x_g - x.reshape(-1).numpy()) ** 2)
+    assert task.loss(g, target, data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-9)
+    assert task.loss(g, target, data, slice(None), SimpleNamespace(aux_loss=0.0, beta=beta)).item() == \
+        pytest.approx(np.mean((g - target).numpy() ** 2), rel=1e-12)

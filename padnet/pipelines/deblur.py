@@ -8,8 +8,9 @@ circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`
 Learned methods (committed weights in ``padnet/models``, computed in float32):
 
 * ``epadnet``: explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8 prior (Eq. 14;
-  model ``deconv-explicit``) restores ``g ~ D(x)`` from ``D(y)``, then the linear layer from
-  ``grad_x f_ex = 0`` maps ``g`` back to the image; ``lam`` is that layer's ``beta``.
+  model ``deconv-explicit-ft``, ``deconv-explicit`` jointly fine-tuned through Eq. 16) restores
+  ``g ~ D(x)`` from ``D(y)``, then the linear layer from ``grad_x f_ex = 0`` maps ``g`` back to the image;
+  ``lam`` is that layer's ``beta``.
 * ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2``, ``w = 1%/sigma``,
   with 7-layer units that also read a noise map (model ``deconv-implicit-sigma-w1-k8``: 8 stages, trained
   over sigma in [0, 5]%; :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only, ``deconv-implicit``, is
@@ -82,7 +83,7 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
-LEARNED_MODELS = {"epadnet": "deconv-explicit", "ipadnet": "deconv-implicit-sigma-w1-k8"}
+LEARNED_MODELS = {"epadnet": "deconv-explicit-ft", "ipadnet": "deconv-implicit-sigma-w1-k8"}
 METHODS = tuple(DEFAULTS)
 #: noise level (standard deviation, [0, 1] units) of the training data of the methods trained at one level:
 #: the explicit PADNet's recipe and CSF's draw 1% Gaussian noise (padnet/learn/zoo.py, padnet/baselines/csf.py)

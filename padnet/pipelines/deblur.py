@@ -96,8 +96,9 @@ NOISE_STD_METHODS = ("bm3d", "epll")
 #: exponent with the best mean PSNR over sigma = 0.5, 1, 2, 3, 5% on 12 Train400 cases (never Levin or Sun;
 #: ``scripts/tune_baselines.py --rule``, cached in ``data/results/baselines-noise/``): TV and HL 1.5 (inside the
 #: grid 0-2); CSF -2, the grid's end and the exponent of a data weight proportional to 1/sigma^2; Wiener 0.5 and
-#: the explicit PADNet's beta 2, grid ends (beta's curve is flat within 0.2 dB).  The 1% weights are the tuned
-#: defaults above.
+#: the explicit PADNet's beta 2, grid ends (beta's curve is flat within 0.2 dB; fitted with ``deconv-explicit``,
+#: before the joint fine-tuning of ``deconv-explicit-ft``, which trained through Eq. 16 with beta = 0.1 at 1%).
+#: The 1% weights are the tuned defaults above.
 NOISE_RULE: dict[str, tuple[float, float]] = {"tv": (1.5, 0.0025), "hl": (1.5, 0.0025), "wiener": (0.5, 0.0025),
                                               "csf": (-2.0, 0.0025), "epadnet": (2.0, 0.0025)}
 

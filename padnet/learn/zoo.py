@@ -41,7 +41,7 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   trained with Alg. 2 and joint fine-tuning on pairs whose noise level is drawn uniformly from [0, 5]%.
   Sized for 2 CPU cores (36 min on 2 threads): warm-started from ``deconv-implicit`` (its units, with zero
   weights on the new noise-map input), 800 steps per unit at lr 5e-4 and 1500 fine-tuning steps.  Kept
-  for comparison; its successor below is behind ``ipadnet``.
+  for comparison; its successors below are the model behind ``ipadnet``.
 
 * ``deconv-implicit-sigma-w1``: the same recipe with the fidelity weighted by ``(1% / sigma)`` instead of
   its square (task ``image-sigma-w1``).  In a pilot from scratch (150 steps per unit, no fine-tuning, both
@@ -56,9 +56,10 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   sweep +0.06 dB at 0.5%, +0.02 dB at 5%) for a third more network time.
 
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
-FFT steps; ``ipadnet`` now has 16) takes 2.6 s (implicit, 12 units) and 5.6 s (explicit) on 2 cores (``scripts/bench_deconv.py``, warm, in
-one process) with the inference path of :class:`padnet.nets.units.ConvUnit` (batch norm folded,
-channels-last, 256 px blocks); width 24 would roughly double the convolution time.  The training budget
+FFT steps) takes 2.6 s (implicit; ``ipadnet``'s 16 units about a third more) and 5.6 s (explicit) on 2
+cores (``scripts/bench_deconv.py``, warm, in one process) with the inference path of
+:class:`padnet.nets.units.ConvUnit` (batch norm folded, channels-last, 256 px blocks); width 24 would
+roughly double the convolution time.  The training budget
 (8x the data and 3x the steps of the first versions, which were trained in 21 min on one CPU thread) was
 spent on a GPU (the JSON beside each weight file says where); on one CPU thread the same recipes take
 hours (see the book's reproducibility chapter).  The explicit recipe has no joint fine-tuning (it did not
@@ -161,8 +162,8 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                         lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
     # the w1 model extended by two stages (Alg. 2 continued with k_max = 8: its six stages kept as they are, the new
     # ones' units warm-started from its last stage's); no joint fine-tuning
-    "deconv-implicit-sigma-w1-k8": replace(_DECONV, name="deconv-implicit-sigma-w1-k8", p=None, domain="image-sigma-w1",
-                                           lam=0.0,
+    "deconv-implicit-sigma-w1-k8": replace(_DECONV, name="deconv-implicit-sigma-w1-k8", p=None,
+                                           domain="image-sigma-w1", lam=0.0,
                                            padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=8),
                                            unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
                                            noise_range=(0.0, 0.05), init_from="deconv-implicit-sigma-w1",

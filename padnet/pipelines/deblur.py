@@ -13,8 +13,8 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
   ``lam`` is that layer's ``beta``.
 * ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2``, ``w = 1%/sigma``,
   with 7-layer units that also read a noise map (model ``deconv-implicit-sigma-w1-k8``: 8 stages, trained
-  over sigma in [0, 5]%; :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only, ``deconv-implicit``, is
-  the warm start of its training.
+  over sigma in [0, 5]%; :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only,
+  ``deconv-implicit``, is the warm start of its training.
 * ``bm3d``: BM3D deblurring from the ``bm3d`` package (regularised inverse + BM3D, Makinen et al.);
   labelled BM3D-DEB in the tables: it is *not* IDD-BM3D.  ``lam`` is the noise standard deviation.
 * ``epll``: EPLL (:mod:`padnet.baselines.epll`) with a 64-component patch mixture fitted to Train400

@@ -38,7 +38,8 @@ class DeblurGradientTask(Task):
         loss = F.mse_loss(out, target)
         if cfg.aux_loss > 0:
             fidelity = QuadraticFidelity.deblur(data.y[idx], data.kernels[idx])
-            loss = loss + cfg.aux_loss * F.mse_loss(image_from_gradients(out, fidelity, cfg.beta), data.x[idx])  # Eq. (16)
+            image = image_from_gradients(out, fidelity, cfg.beta)  # the linear layer of Eq. (16)
+            loss = loss + cfg.aux_loss * F.mse_loss(image, data.x[idx])
         return loss
 
 

@@ -11,8 +11,8 @@ an input, in two places, as plug-and-play methods with a denoiser schedule (DPIR
   like ``sigma^2`` relative to the data, so the u-step amplifies noise about equally at every level; with
   ``a = 1`` (``image-sigma-w1``, :data:`DEBLUR_IMAGE_SIGMA_W1`) they grow like ``sigma``, so at high noise
   the u-steps keep more of the data and at low noise less (at ``sigma_ref`` = 1% both are the 1%-trained
-  model's u-step exactly); ``a = 1`` is the task of ``deconv-implicit-sigma-w1``
-  and of its 8-stage extension ``deconv-implicit-sigma-w1-k8``, the model behind ``ipadnet``;
+  model's u-step exactly); ``a = 1`` is the task of ``deconv-implicit-sigma-w1`` and of its 8-stage
+  extension ``deconv-implicit-sigma-w1-k8``, the model behind ``ipadnet``;
 * every unit reads a noise map, ``sigma / sigma_ref`` in every pixel (:func:`noise_map`), as an extra
   input channel (the units' ``guide``).
 """

@@ -75,7 +75,8 @@ def test_a_recipe_that_keeps_a_models_stages_extends_it_by_new_ones(tmp_path, mo
         longer = replace(base, name="tiny-longer", padnet={**schedule, "max_stages": 3}, init_from=str(path),
                          keep_stages=2)
         extended = train(longer, tmp_path / "longer-ckpt.pt", device="cpu", progress=False)
-    assert len(extended.networks) == 3 and [entry.get("kept_from") for entry in extended.log] == ["tiny-base"] * 2 + [None]
+    assert len(extended.networks) == 3
+    assert [entry.get("kept_from") for entry in extended.log] == ["tiny-base", "tiny-base", None]
     for kept, original in zip(extended.networks[:2], source.networks):
         for (key, a), b in zip(kept.state_dict().items(), original.state_dict().values()):
             assert torch.equal(a, b), key

@@ -118,6 +118,18 @@ _GRAD = TrainConfig(name="grad", domain="gradient", lam=GRAD_LAM["l1"],
 _DECONV = TrainConfig(name="deconv", unit="conv7", t_max=2, steps_per_unit=2000, batch_size=16, lr=1e-3,
                       n_train=4096, n_val=16, patch=64, seed=0, finetune_lr=3e-4)
 
+#: Eq. (15)-(16): the l0.8 prior and the first gradient-domain models' schedule, units on the 2 gradient channels;
+#: no joint fine-tuning (see the module docstring)
+_EXPLICIT = replace(_DECONV, name="deconv-explicit", p=0.8, domain="gradient", lam=LAM,
+                    padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=6),
+                    unit_kwargs={"channels": 2, "width": 16}, loss="v+x", finetune_steps=0)
+#: the noise-level-aware implicit recipe with the fidelity weighted by (1% / sigma) (padnet.tasks.deblur_image): at
+#: high noise the u-steps keep more of the data, at low noise less
+_W1 = replace(_DECONV, name="deconv-implicit-sigma-w1", p=None, domain="image-sigma-w1", lam=0.0,
+              padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
+              unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v", noise_range=(0.0, 0.05),
+              init_from="deconv-implicit", steps_per_unit=800, lr=5e-4, finetune_steps=1500, finetune_lr=1e-4)
+
 MODEL_CONFIGS: dict[str, TrainConfig] = {
     # explicit: at most 2 units per stage (a third unit rescued Condition 1 at none of the stages where two
     # missed it in a first run; 30 stages of 3 would not fit the CPU budget)
@@ -130,17 +142,12 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     "grad-ipadnet": replace(_GRAD, name="grad-ipadnet", p=None, lam=0.0, loss="v", cond1_weight=0.0,
                             unit_bound=0.05,
                             padnet=_schedule(False, mu=0.2, C_E=0.0, rho0=0.03, gamma=8.0, max_stages=30)),
-    # Eq. (15)-(16): the l0.8 prior and the first gradient-domain models' schedule, units on the 2 gradient
-    # channels; no joint fine-tuning (see the module docstring)
-    "deconv-explicit": replace(_DECONV, name="deconv-explicit", p=0.8, domain="gradient", lam=LAM,
-                               padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=6),
-                               unit_kwargs={"channels": 2, "width": 16}, loss="v+x", finetune_steps=0),
-    # the joint fine-tuning the explicit recipe lacked: its six stages kept, then trained together through the
-    # unrolled Alg. 1 with the loss also on the image of Eq. (16) (beta = 0.1, the pipeline's default at 1%)
-    "deconv-explicit-ft": replace(_DECONV, name="deconv-explicit-ft", p=0.8, domain="gradient", lam=LAM,
-                                  padnet=_schedule(True, mu=0.2, C_E=0.08, rho0=0.03, gamma=2.0, max_stages=6),
-                                  unit_kwargs={"channels": 2, "width": 16}, loss="v+x", init_from="deconv-explicit",
-                                  keep_stages=6, aux_loss=1.0, beta=0.1, finetune_steps=1000, finetune_lr=2e-4),
+    "deconv-explicit": _EXPLICIT,
+    # the joint fine-tuning the explicit recipe lacked: its six stages kept (keep_stages needs the same schedule
+    # and units, hence derived from it), then trained together through the unrolled Alg. 1 with the loss also on
+    # the image of Eq. (16) (beta = 0.1, the pipeline's default at 1%)
+    "deconv-explicit-ft": replace(_EXPLICIT, name="deconv-explicit-ft", init_from="deconv-explicit", keep_stages=6,
+                                  aux_loss=1.0, beta=0.1, finetune_steps=1000, finetune_lr=2e-4),
     "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
                                padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
                                unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),
@@ -152,22 +159,13 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                      unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
                                      noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
                                      lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
-    # the same recipe with the fidelity weighted by (1% / sigma) instead of its square (padnet.tasks.deblur_image):
-    # at high noise the u-steps keep more of the data, at low noise less; the model behind ipadnet
-    "deconv-implicit-sigma-w1": replace(_DECONV, name="deconv-implicit-sigma-w1", p=None, domain="image-sigma-w1",
-                                        lam=0.0,
-                                        padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
-                                        unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
-                                        noise_range=(0.0, 0.05), init_from="deconv-implicit", steps_per_unit=800,
-                                        lr=5e-4, finetune_steps=1500, finetune_lr=1e-4),
+    # the same recipe with the fidelity weighted by (1% / sigma) instead of its square
+    "deconv-implicit-sigma-w1": _W1,
     # the w1 model extended by two stages (Alg. 2 continued with k_max = 8: its six stages kept as they are, the new
-    # ones' units warm-started from its last stage's); no joint fine-tuning
-    "deconv-implicit-sigma-w1-k8": replace(_DECONV, name="deconv-implicit-sigma-w1-k8", p=None,
-                                           domain="image-sigma-w1", lam=0.0,
-                                           padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=8),
-                                           unit_kwargs={"channels": 1, "width": 16, "guide_channels": 1}, loss="v",
-                                           noise_range=(0.0, 0.05), init_from="deconv-implicit-sigma-w1",
-                                           keep_stages=6, steps_per_unit=800, lr=5e-4),
+    # ones' units warm-started from its last stage's); no joint fine-tuning; the model behind ipadnet
+    "deconv-implicit-sigma-w1-k8": replace(_W1, name="deconv-implicit-sigma-w1-k8",
+                                           padnet={**_W1.padnet, "max_stages": 8}, init_from="deconv-implicit-sigma-w1",
+                                           keep_stages=6, finetune_steps=0, finetune_lr=_DECONV.finetune_lr),
     "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv", unit_kwargs={"channels": 1, "width": 16, "depth": 9, "guide_channels": 3},

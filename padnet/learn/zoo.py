@@ -148,6 +148,14 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     # the image of Eq. (16) (beta = 0.1, the pipeline's default at 1%)
     "deconv-explicit-ft": replace(_EXPLICIT, name="deconv-explicit-ft", init_from="deconv-explicit", keep_stages=6,
                                   aux_loss=1.0, beta=0.1, finetune_steps=1000, finetune_lr=2e-4),
+    # noise-level-aware explicit PADNet: deconv-explicit-ft's stages warm-started (zero weights on the new noise-map
+    # input, so at sigma = 1% the start is that model exactly), the fidelity of Eq. (14) and the data term of Eq. (16)
+    # weighted by 1% / sigma, sigma drawn per pair from [0, 5]%; Alg. 2 (600 steps per unit) and the joint
+    # fine-tuning through Eq. (16) sized for one session on 2 CPU threads; the model behind epadnet
+    "deconv-explicit-sigma": replace(_EXPLICIT, name="deconv-explicit-sigma", domain="gradient-sigma-w1",
+                                     unit_kwargs={**_EXPLICIT.unit_kwargs, "guide_channels": 1},
+                                     noise_range=(0.0, 0.05), init_from="deconv-explicit-ft", steps_per_unit=600,
+                                     lr=5e-4, aux_loss=1.0, beta=0.1, finetune_steps=400, finetune_lr=1e-4),
     "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
                                padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
                                unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),

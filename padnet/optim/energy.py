@@ -82,10 +82,12 @@ class QuadraticFidelity:
         return cls(b=y, otf=psf2otf(k, y.shape[-2:]), weight=weight)
 
     @classmethod
-    def gradient_domain(cls, y: torch.Tensor, kernel: torch.Tensor) -> "QuadraticFidelity":
-        """Eq. (14)'s fidelity ``1/2 ||g * k - D(y)||^2`` on ``g`` of shape ``(B, 2C, H, W)``."""
+    def gradient_domain(cls, y: torch.Tensor, kernel: torch.Tensor,
+                        weight: torch.Tensor | None = None) -> "QuadraticFidelity":
+        """Eq. (14)'s fidelity ``w/2 ||g * k - D(y)||^2`` on ``g`` of shape ``(B, 2C, H, W)`` (``w = 1`` unless
+        given per item, ``(B,)``)."""
         k = as_kernel(kernel, y)
-        return cls(b=grad(y), otf=psf2otf(k, y.shape[-2:]))
+        return cls(b=grad(y), otf=psf2otf(k, y.shape[-2:]), weight=weight)
 
     def select(self, idx) -> "QuadraticFidelity":
         """The fidelity of the batch items ``idx`` (data and transfer functions sliced, not recomputed; a

@@ -5,6 +5,11 @@ is ``D(x)``.  Training pairs are the image task's blurred patches.
 With ``aux_loss > 0`` the loss also scores the image that the linear layer of Eq. (16) makes from the
 restored gradients (weight ``beta`` of the recipe), so that Alg. 2 and the joint fine-tuning train through
 that layer: ``||g - D(x*)||^2 + aux_loss ||x(g) - x*||^2`` (means).
+
+The noise-level-aware variant (``gradient-sigma-w1``, :data:`DEBLUR_GRADIENT_SIGMA_W1`) is built like the
+image-domain one (:mod:`padnet.tasks.deblur_image`): the fidelity of Eq. (14) and the data term of Eq. (16)
+weighted by ``w = 1% / sigma`` (:func:`~padnet.tasks.deblur_image.noise_weight`, exponent 1), so that the
+linear layer's effective penalty is ``beta / w = beta sigma / 1%``, and every unit reads the noise map.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import torch.nn.functional as F
 from padnet.optim.energy import QuadraticFidelity, image_from_gradients
 from padnet.physics.operators import grad
 from padnet.tasks.base import Task, TrainingSet
-from padnet.tasks.deblur_image import blurred_patches
+from padnet.tasks.deblur_image import blurred_patches, noise_weight
 
-__all__ = ["DeblurGradientTask", "DEBLUR_GRADIENT"]
+__all__ = ["DeblurGradientTask", "DeblurGradientSigmaTask", "DEBLUR_GRADIENT", "DEBLUR_GRADIENT_SIGMA_W1"]
 
 
 class DeblurGradientTask(Task):
@@ -37,10 +42,39 @@ class DeblurGradientTask(Task):
     def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
         loss = F.mse_loss(out, target)
         if cfg.aux_loss > 0:
-            fidelity = QuadraticFidelity.deblur(data.y[idx], data.kernels[idx])
-            image = image_from_gradients(out, fidelity, cfg.beta)  # the linear layer of Eq. (16)
+            image = image_from_gradients(out, self.image_fidelity(data, idx), cfg.beta)  # linear layer, Eq. (16)
             loss = loss + cfg.aux_loss * F.mse_loss(image, data.x[idx])
         return loss
 
+    def image_fidelity(self, data: TrainingSet, idx=slice(None)) -> QuadraticFidelity:
+        """The data term ``1/2 ||k * x - y||^2`` of Eq. (16) for the items ``idx`` of ``data``."""
+        return QuadraticFidelity.deblur(data.y[idx], data.kernels[idx])
+
+
+class DeblurGradientSigmaTask(DeblurGradientTask):
+    """Noise-level-aware :class:`DeblurGradientTask`: Eq. (14)'s fidelity and Eq. (16)'s data term weighted by
+    ``(1% / sigma)^exponent``; the units read the noise map (recipes with a ``noise_range``)."""
+
+    def __init__(self, name: str = "gradient-sigma-w1", exponent: float = 1.0):
+        self.name, self.exponent = name, exponent
+
+    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
+        if sigma is None:
+            raise ValueError("the noise-level-aware fidelity needs sigma")
+        return QuadraticFidelity.gradient_domain(y, kernels, weight=noise_weight(sigma, y, self.exponent))
+
+    def image_fidelity(self, data: TrainingSet, idx=slice(None)) -> QuadraticFidelity:
+        y = data.y[idx]
+        return QuadraticFidelity.deblur(y, data.kernels[idx], weight=noise_weight(data.sigma[idx], y, self.exponent))
+
+    def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
+        if cfg.noise_range is None:
+            raise ValueError(f"recipe {cfg.name!r}: the {self.name} task needs a noise_range")
+        return blurred_patches(cfg, n, offset, device)
+
+    def problem(self, data: TrainingSet, idx=slice(None)) -> tuple[QuadraticFidelity, torch.Tensor]:
+        return self.fidelity(data.y[idx], data.kernels[idx], data.sigma[idx]), self.target(data.x[idx])
+
 
 DEBLUR_GRADIENT = DeblurGradientTask()
+DEBLUR_GRADIENT_SIGMA_W1 = DeblurGradientSigmaTask("gradient-sigma-w1", 1.0)

@@ -155,7 +155,7 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     "deconv-explicit-sigma": replace(_EXPLICIT, name="deconv-explicit-sigma", domain="gradient-sigma-w1",
                                      unit_kwargs={**_EXPLICIT.unit_kwargs, "guide_channels": 1},
                                      noise_range=(0.0, 0.05), init_from="deconv-explicit-ft", steps_per_unit=600,
-                                     lr=5e-4, aux_loss=1.0, beta=0.1, finetune_steps=400, finetune_lr=1e-4),
+                                     lr=5e-4, aux_loss=1.0, beta=0.1, finetune_steps=1200, finetune_lr=1e-4),
     "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
                                padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
                                unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),

@@ -67,13 +67,14 @@ def _build_parser() -> argparse.ArgumentParser:
                    help=f"auto or one of {', '.join(DEFAULTS)} (default: auto = ipadnet, which takes the noise sigma, "
                         "where sigma is at most 5%%, the range it was trained for, else bm3d given sigma)")
     p.add_argument("--lam", type=float, default=None, help="regularisation weight (default: from the sigma below "
-                   "for tv, hl, wiener and epadnet's beta; bm3d and epll: sigma itself; admm, hqs: fixed)")
+                   "for tv, hl, wiener, csf; bm3d and epll: sigma itself; epadnet: beta of Eq. 16 at 1%%, which the model "
+                   "weighs by sigma; admm, hqs: fixed)")
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
     p.add_argument("--sigma", type=float, default=None, metavar="S",
                    help="noise standard deviation in [0, 1] units, 0 <= S <= 0.2 (default: estimated from BLURRED "
-                        "by the wavelet median absolute deviation, at least 0.5%%); printed; an input of ipadnet, lam of bm3d and "
-                        "epll, the weight of tv, hl, wiener, epadnet; checked against the noise the other "
-                        "learned methods were trained at (1%%)")
+                        "by the wavelet median absolute deviation, at least 0.5%%); printed; an input of ipadnet and epadnet, lam "
+                        "of bm3d and epll, the weight of tv, hl, wiener, csf; checked against the noise csf was "
+                        "trained at (1%%)")
     p.add_argument("--boundary", default="taper", choices=["taper", "circular"],
                    help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")

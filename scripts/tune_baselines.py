@@ -38,9 +38,10 @@ GRID = {
 
 #: noise levels of the rule fit (1% is the anchor: every exponent gives the tuned weight there)
 RULE_SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
-#: candidate exponents b; CSF's "weight" scales its data weights, which fall with the noise (b < 0)
+#: candidate exponents b; CSF's "weight" scales its data weights, which fall with the noise (b < 0); the explicit
+#: PADNet is noise-level-aware (it takes sigma), so it has no rule (the cached fit's epadnet rows predate it)
 EXPONENTS = {"tv": (0.0, 0.5, 1.0, 1.5, 2.0), "hl": (0.0, 0.5, 1.0, 1.5, 2.0), "wiener": (0.5, 1.0, 1.5, 2.0, 2.5),
-             "csf": (0.0, -0.5, -1.0, -1.5, -2.0), "epadnet": (0.0, 0.5, 1.0, 1.5, 2.0)}
+             "csf": (0.0, -0.5, -1.0, -1.5, -2.0)}
 
 
 def fit_rules(cases_clean, methods, seed: int) -> list[dict]:

@@ -7,10 +7,12 @@ circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`
 
 Learned methods (committed weights in ``padnet/models``, computed in float32):
 
-* ``epadnet``: explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8 prior (Eq. 14;
-  model ``deconv-explicit-ft``, ``deconv-explicit`` jointly fine-tuned through Eq. 16) restores
-  ``g ~ D(x)`` from ``D(y)``, then the linear layer from ``grad_x f_ex = 0`` maps ``g`` back to the image;
-  ``lam`` is that layer's ``beta``.
+* ``epadnet``: noise-level-aware explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8
+  prior (Eq. 14, weighted by ``w = 1%/sigma``) restores ``g ~ D(x)`` from ``D(y)``, with 7-layer units that
+  also read a noise map, then the linear layer from ``grad_x f_ex = 0`` (its data term weighted alike) maps
+  ``g`` back to the image; ``lam`` is that layer's ``beta`` (model ``deconv-explicit-sigma``, trained over
+  sigma in [0, 5]% from ``deconv-explicit-ft``, the 1%-trained model jointly fine-tuned through Eq. 16;
+  :mod:`padnet.tasks.deblur_gradient`).
 * ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2``, ``w = 1%/sigma``,
   with 7-layer units that also read a noise map (model ``deconv-implicit-sigma-w1-k8``: 8 stages, trained
   over sigma in [0, 5]%; :mod:`padnet.tasks.deblur_image`).  Its predecessor trained at 1% only,
@@ -23,8 +25,8 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
 
 The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
 (:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an
-input of ``ipadnet``; it is ``lam`` of ``bm3d`` and ``epll``; and TV, HL, Wiener, CSF (a scale of its
-learned data weights) and the explicit PADNet's ``beta`` get their weight from it by
+input of ``ipadnet`` and ``epadnet``; it is ``lam`` of ``bm3d`` and ``epll``; and TV, HL, Wiener and CSF (a
+scale of its learned data weights) get their weight from it by
 :func:`weight_for_noise`, a power law fitted on Train400 (``scripts/tune_baselines.py --rule``).
 """
 
@@ -72,10 +74,11 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "hl": MethodDefaults(5e-4, 2.0 / 3.0, "hyper-Laplacian, Krishnan and Fergus 2009 HQS schedule; their weight at 1%, "
                                           "scaled with sigma"),
     "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam, from sigma"),
-    # beta of Eq. (16): scripts/tune_baselines.py on Train400 at 1% noise (the models' training noise): flat
-    # optimum 0.1-0.3; the lower end is kept because the optimum falls with the noise (3e-3 at 0.2%)
-    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta, "
-                                          "from sigma); units trained at 1% noise"),
+    # beta of Eq. (16) at 1%: scripts/tune_baselines.py on Train400 at 1% noise (then the models' training noise):
+    # flat optimum 0.1-0.3, the lower end kept; the noise-level-aware model weighs the layer's data term by
+    # 1% / sigma, so its effective penalty is beta sigma / 1% (trained so, padnet.tasks.deblur_gradient)
+    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta at "
+                                          "1%), noise-level-aware: takes sigma, trained over 0-5% noise"),
     "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, noise-level-aware: takes sigma, trained "
                                           "over 0-5% noise"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),
@@ -84,24 +87,23 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
-LEARNED_MODELS = {"epadnet": "deconv-explicit-ft", "ipadnet": "deconv-implicit-sigma-w1-k8"}
+LEARNED_MODELS = {"epadnet": "deconv-explicit-sigma", "ipadnet": "deconv-implicit-sigma-w1-k8"}
 METHODS = tuple(DEFAULTS)
 #: noise level (standard deviation, [0, 1] units) of the training data of the methods trained at one level:
-#: the explicit PADNet's recipe and CSF's draw 1% Gaussian noise (padnet/learn/zoo.py, padnet/baselines/csf.py)
-TRAINED_NOISE = {"epadnet": 0.01, "csf": 0.01}
+#: CSF's draws 1% Gaussian noise (padnet/baselines/csf.py)
+TRAINED_NOISE = {"csf": 0.01}
 #: noise range of the training data of the noise-level-aware methods, which take sigma as an input
-TRAINED_NOISE_RANGE = {"ipadnet": (0.0, 0.05)}
+TRAINED_NOISE_RANGE = {"ipadnet": (0.0, 0.05), "epadnet": (0.0, 0.05)}
 #: methods whose ``lam`` is the noise standard deviation itself (``padnet deblur`` passes sigma to them)
 NOISE_STD_METHODS = ("bm3d", "epll")
 #: ``lam(sigma) = DEFAULTS[m].lam * (max(sigma, floor) / 1%)^b``: exponent ``b`` and floor per method.  ``b`` is the
 #: exponent with the best mean PSNR over sigma = 0.5, 1, 2, 3, 5% on 12 Train400 cases (never Levin or Sun;
 #: ``scripts/tune_baselines.py --rule``, cached in ``data/results/baselines-noise/``): TV and HL 1.5 (inside the
-#: grid 0-2); CSF -2, the grid's end and the exponent of a data weight proportional to 1/sigma^2; Wiener 0.5 and
-#: the explicit PADNet's beta 2, grid ends (beta's curve is flat within 0.2 dB; fitted with ``deconv-explicit``,
-#: before the joint fine-tuning of ``deconv-explicit-ft``, which trained through Eq. 16 with beta = 0.1 at 1%).
-#: The 1% weights are the tuned defaults above.
+#: grid 0-2); CSF -2, the grid's end and the exponent of a data weight proportional to 1/sigma^2; Wiener 0.5, the
+#: grid's end.  The 1% weights are the tuned defaults above.  (The explicit PADNet's beta had a rule, exponent 2,
+#: while its units were trained at 1% only; its noise-level-aware model takes sigma instead.)
 NOISE_RULE: dict[str, tuple[float, float]] = {"tv": (1.5, 0.0025), "hl": (1.5, 0.0025), "wiener": (0.5, 0.0025),
-                                              "csf": (-2.0, 0.0025), "epadnet": (2.0, 0.0025)}
+                                              "csf": (-2.0, 0.0025)}
 
 
 def weight_for_noise(method: str, sigma: float) -> float:

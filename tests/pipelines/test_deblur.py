@@ -51,12 +51,13 @@ def test_a_sigma_outside_the_range_is_one_clear_error(case, bad):
         deblur(y, k, method="tv", sigma=bad)
 
 
-def test_the_noise_aware_padnet_needs_sigma(case):
+@pytest.mark.parametrize("method", ["ipadnet", "epadnet"])
+def test_the_noise_aware_padnets_need_sigma(case, method):
     y, k = case
     yt = torch.from_numpy(y)[None, None].float()
     kt = torch.from_numpy(k)[None, None].float()
     with pytest.raises(InputError, match="noise-level-aware"):
-        padnet_deblur(yt, kt, "ipadnet")
+        padnet_deblur(yt, kt, method)
 
 
 def test_the_default_sigma_is_the_estimate_but_never_below_the_floor():

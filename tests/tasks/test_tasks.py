@@ -190,3 +190,43 @@ def test_gradient_loss_scores_the_image_of_eq16_against_a_dense_solve(gen):
     assert task.loss(g, target, data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-9)
     assert task.loss(g, target, data, slice(None), SimpleNamespace(aux_loss=0.0, beta=beta)).item() == \
         pytest.approx(np.mean((g - target).numpy() ** 2), rel=1e-12)
+
+
+def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
+    """``gradient-sigma-w1``: Eq. (14)'s energy is ``(1%/sigma)/2 ||k * g - D(y)||^2`` (dense matrices), and the
+    image of its loss solves ``(w K^T K + beta D^T D) x = w K^T y + beta D^T g`` with ``w = 1%/sigma`` (so the
+    effective penalty is ``beta sigma / 1%``); the weighted problem differs from the unweighted one."""
+    from padnet.physics.operators import conv_fft
+    from padnet.tasks.base import TrainingSet
+
+    H, W, beta = 6, 5, 0.3
+    task = get_task("gradient-sigma-w1")
+    x = torch.rand(2, 1, H, W, generator=gen, dtype=torch.float64)
+    k = torch.rand(1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    k = (k / k.sum()).expand(2, 1, 3, 3)
+    y = conv_fft(x, k) + 0.02 * torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    sigma = torch.tensor([0.02, 0.005], dtype=torch.float64)
+    n = H * W
+
+    def matrix(op):  # the matrix of a linear map of one image, column by column
+        cols = [op(torch.eye(n, dtype=torch.float64)[j].reshape(1, 1, H, W)).reshape(-1) for j in range(n)]
+        return torch.stack(cols, dim=1).numpy()
+
+    K, D = matrix(lambda e: conv_fft(e, k[:1])), matrix(task.target)
+    g = task.target(x) + 0.05 * torch.randn(2, 2, H, W, generator=gen, dtype=torch.float64)
+    f = task.fidelity(y, k, sigma)
+    data = TrainingSet(y=y, x=x, kernels=k, embedded=False, sigma=sigma)
+    cfg = SimpleNamespace(aux_loss=1.0, beta=beta)
+    x_g = []
+    for b, w in enumerate((0.5, 2.0)):
+        Kg = np.concatenate([K @ g[b, c].reshape(-1).numpy() for c in range(2)])
+        DY = D @ y[b].reshape(-1).numpy()
+        assert float(f(g)[b]) == pytest.approx(0.5 * w * np.sum((Kg - DY) ** 2), rel=1e-10)
+        rhs = w * K.T @ y[b].reshape(-1).numpy() + beta * D.T @ g[b].reshape(-1).numpy()
+        x_g.append(np.linalg.solve(w * K.T @ K + beta * D.T @ D, rhs))
+    by_hand = np.mean((g - task.target(x)).numpy() ** 2) + np.mean((np.stack(x_g) - x.reshape(2, -1).numpy()) ** 2)
+    assert task.loss(g, task.target(x), data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-9)
+    unweighted = get_task("gradient").loss(g, task.target(x), data, slice(None), cfg).item()
+    assert abs(unweighted - by_hand) > 1e-3 * by_hand
+    with pytest.raises(ValueError, match="needs sigma"):
+        task.fidelity(y, k)

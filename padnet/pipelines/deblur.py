@@ -47,8 +47,8 @@ from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
-from padnet.tasks.deblur_gradient import DeblurGradientSigmaTask, DeblurGradientTask
-from padnet.tasks.deblur_image import DeblurImageSigmaTask, noise_map, noise_weight
+from padnet.tasks.deblur_gradient import DeblurGradientTask
+from padnet.tasks.deblur_image import NoiseLevelAware, noise_map
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
            "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
@@ -299,24 +299,19 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     B, C, H, W = y.shape
     y32 = y.reshape(B * C, 1, H, W).float()
     k32 = kernel.float()
-    if isinstance(cfg.task, (DeblurGradientSigmaTask, DeblurImageSigmaTask)) and sigma is None:
+    aware = isinstance(cfg.task, NoiseLevelAware)
+    if aware and sigma is None:
         raise InputError(f"model {cfg.name!r} is noise-level-aware: give sigma")
+    # a noise-level-aware model: its data terms weighted by (1% / sigma)^a and its units given the noise map
+    w = cfg.task.weight(sigma, y32) if aware else None
+    nets = model.as_callables(guide=noise_map(sigma, y32) if aware else None)
     if isinstance(cfg.task, DeblurGradientTask):
         beta = DEFAULTS["epadnet"].lam if beta is None else beta
-        if isinstance(cfg.task, DeblurGradientSigmaTask):  # both terms weighted by (1% / sigma)^a, the model's task
-            w = noise_weight(sigma, y32, cfg.task.exponent)
-            f_g, f_x = QuadraticFidelity.gradient_domain(y32, k32, w), QuadraticFidelity.deblur(y32, k32, w)
-            nets = model.as_callables(guide=noise_map(sigma, y32))
-        else:
-            f_g, f_x, nets = QuadraticFidelity.gradient_domain(y32, k32), QuadraticFidelity.deblur(y32, k32), \
-                model.as_callables()
-        g, _ = padnet_solve(f_g, nets, cfg.padnet_config(), prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
-        x = image_from_gradients(g, f_x, beta)  # Eq. (16), grad_x f_ex = 0
-    elif isinstance(cfg.task, DeblurImageSigmaTask):
-        f = cfg.task.fidelity(y32, k32, sigma)  # weighted by (1% / sigma)^a, the model's task
-        x, _ = padnet_solve(f, model.as_callables(guide=noise_map(sigma, y32)), cfg.padnet_config())
+        g, _ = padnet_solve(QuadraticFidelity.gradient_domain(y32, k32, w), nets, cfg.padnet_config(),
+                            prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
+        x = image_from_gradients(g, QuadraticFidelity.deblur(y32, k32, w), beta)  # Eq. (16), grad_x f_ex = 0
     else:
-        x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32), model.as_callables(), cfg.padnet_config())
+        x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32, w), nets, cfg.padnet_config())
     return x.reshape(B, C, H, W).to(y.dtype)
 
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from padnet.optim.energy import QuadraticFidelity, image_from_gradients
 from padnet.physics.operators import grad
 from padnet.tasks.base import Task, TrainingSet
-from padnet.tasks.deblur_image import blurred_patches, noise_weight
+from padnet.tasks.deblur_image import NoiseLevelAware, blurred_patches
 
 __all__ = ["DeblurGradientTask", "DeblurGradientSigmaTask", "DEBLUR_GRADIENT", "DEBLUR_GRADIENT_SIGMA_W1"]
 
@@ -51,29 +51,19 @@ class DeblurGradientTask(Task):
         return QuadraticFidelity.deblur(data.y[idx], data.kernels[idx])
 
 
-class DeblurGradientSigmaTask(DeblurGradientTask):
+class DeblurGradientSigmaTask(NoiseLevelAware, DeblurGradientTask):
     """Noise-level-aware :class:`DeblurGradientTask`: Eq. (14)'s fidelity and Eq. (16)'s data term weighted by
-    ``(1% / sigma)^exponent``; the units read the noise map (recipes with a ``noise_range``)."""
+    ``(1% / sigma)^exponent``; the units read the noise map (:class:`NoiseLevelAware`)."""
 
     def __init__(self, name: str = "gradient-sigma-w1", exponent: float = 1.0):
-        self.name, self.exponent = name, exponent
+        super().__init__(name, exponent)
 
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
-        if sigma is None:
-            raise ValueError("the noise-level-aware fidelity needs sigma")
-        return QuadraticFidelity.gradient_domain(y, kernels, weight=noise_weight(sigma, y, self.exponent))
+        return QuadraticFidelity.gradient_domain(y, kernels, weight=self.weight(sigma, y))
 
     def image_fidelity(self, data: TrainingSet, idx=slice(None)) -> QuadraticFidelity:
         y = data.y[idx]
-        return QuadraticFidelity.deblur(y, data.kernels[idx], weight=noise_weight(data.sigma[idx], y, self.exponent))
-
-    def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
-        if cfg.noise_range is None:
-            raise ValueError(f"recipe {cfg.name!r}: the {self.name} task needs a noise_range")
-        return blurred_patches(cfg, n, offset, device)
-
-    def problem(self, data: TrainingSet, idx=slice(None)) -> tuple[QuadraticFidelity, torch.Tensor]:
-        return self.fidelity(data.y[idx], data.kernels[idx], data.sigma[idx]), self.target(data.x[idx])
+        return QuadraticFidelity.deblur(y, data.kernels[idx], weight=self.weight(data.sigma[idx], y))
 
 
 DEBLUR_GRADIENT = DeblurGradientTask()

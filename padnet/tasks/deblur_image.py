@@ -32,7 +32,7 @@ from padnet.physics.operators import conv_fft
 from padnet.tasks.base import Task, TrainingSet
 
 __all__ = ["SIGMA_REF", "SIGMA_FLOOR", "noise_map", "noise_weight", "blurred_patches", "DeblurImageTask",
-           "DeblurImageSigmaTask", "DEBLUR_IMAGE", "DEBLUR_IMAGE_SIGMA", "DEBLUR_IMAGE_SIGMA_W1"]
+           "NoiseLevelAware", "DeblurImageSigmaTask", "DEBLUR_IMAGE", "DEBLUR_IMAGE_SIGMA", "DEBLUR_IMAGE_SIGMA_W1"]
 
 #: noise level (std, [0, 1] units) at which the noise-aware fidelity weight is 1 and the noise map reads 1
 SIGMA_REF = 0.01
@@ -105,17 +105,19 @@ class DeblurImageTask(Task):
         return blurred_patches(cfg, n, offset, device)
 
 
-class DeblurImageSigmaTask(DeblurImageTask):
-    """Noise-level-aware :class:`DeblurImageTask`: the fidelity weighted by :func:`noise_weight` with this
-    task's ``exponent`` and the units given :func:`noise_map` (recipes with a ``noise_range``)."""
+class NoiseLevelAware:
+    """Mixin of the noise-level-aware deblurring tasks (image and gradient domain): training pairs with a
+    noise level drawn per pair (recipes with a ``noise_range``), a fidelity weighted by :func:`noise_weight`
+    with this task's ``exponent``, and the units given :func:`noise_map` (the pairs' ``guide``)."""
 
-    def __init__(self, name: str = "image-sigma", exponent: float = 2.0):
+    def __init__(self, name: str, exponent: float):
         self.name, self.exponent = name, exponent
 
-    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
+    def weight(self, sigma, like: torch.Tensor) -> torch.Tensor:
+        """``(1% / sigma)^exponent`` per item ``(B,)`` (:func:`noise_weight`)."""
         if sigma is None:
             raise ValueError("the noise-level-aware fidelity needs sigma")
-        return QuadraticFidelity.deblur(y, kernels, weight=noise_weight(sigma, y, self.exponent))
+        return noise_weight(sigma, like, self.exponent)
 
     def training_set(self, cfg, n: int, offset: int, device: torch.device) -> TrainingSet:
         if cfg.noise_range is None:
@@ -124,6 +126,16 @@ class DeblurImageSigmaTask(DeblurImageTask):
 
     def problem(self, data: TrainingSet, idx=slice(None)) -> tuple[QuadraticFidelity, torch.Tensor]:
         return self.fidelity(data.y[idx], data.kernels[idx], data.sigma[idx]), self.target(data.x[idx])
+
+
+class DeblurImageSigmaTask(NoiseLevelAware, DeblurImageTask):
+    """Noise-level-aware :class:`DeblurImageTask`: ``f = w(sigma)/2 ||k * x - y||^2`` (:class:`NoiseLevelAware`)."""
+
+    def __init__(self, name: str = "image-sigma", exponent: float = 2.0):
+        super().__init__(name, exponent)
+
+    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
+        return QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y))
 
 
 DEBLUR_IMAGE = DeblurImageTask()

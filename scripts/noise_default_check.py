@@ -25,7 +25,7 @@ from padnet.pipelines.deblur import auto_method, deblur
 from padnet.runtime import reproducible
 
 SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
-METHODS = (("ipadnet", False), ("bm3d", True), ("tv", False), ("hl", False))
+METHODS = (("ipadnet", False), ("epadnet", False), ("bm3d", True), ("tv", False), ("hl", False))
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ import torch
 from padnet.checks import InputError
 from padnet.tasks import TASKS, get_task
 from padnet.tasks.deblur_image import blurred_patches
+from tests.conftest import dense
 
 
 def test_every_recipe_domain_names_a_task():
@@ -95,7 +96,6 @@ def test_noise_aware_fidelity_weight_is_inverse_variance_above_the_floor():
 def test_w1_task_weights_the_fidelity_by_one_over_sigma():
     """``image-sigma-w1``: ``f = (1%/sigma)/2 ||k * x - y||^2``, checked against a dense blur matrix."""
     from padnet.physics.operators import conv_direct
-    from tests.conftest import dense
 
     task = get_task("image-sigma-w1")
     gen = torch.Generator().manual_seed(4)
@@ -176,13 +176,7 @@ def test_gradient_loss_scores_the_image_of_eq16_against_a_dense_solve(gen):
     task, cfg = get_task("gradient"), SimpleNamespace(aux_loss=2.0, beta=beta)
     target = task.target(x)
     assert task.loss(target, target, data, slice(None), cfg).item() == pytest.approx(0.0, abs=1e-20)
-    n = H * W
-
-    def matrix(op):  # the matrix of a linear map of images, column by column
-        cols = [op(torch.eye(n, dtype=torch.float64)[j].reshape(1, 1, H, W)).reshape(-1) for j in range(n)]
-        return torch.stack(cols, dim=1).numpy()
-
-    K, D = matrix(lambda e: conv_fft(e, k)), matrix(task.target)
+    K, D = dense(lambda e: conv_fft(e, k), (1, H, W)), dense(task.target, (1, H, W))
     g = target + 0.05 * torch.randn(target.shape, generator=gen, dtype=torch.float64)
     rhs = K.T @ y.reshape(-1).numpy() + beta * D.T @ g.reshape(-1).numpy()
     x_g = np.linalg.solve(K.T @ K + beta * D.T @ D, rhs)
@@ -206,13 +200,7 @@ def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
     k = (k / k.sum()).expand(2, 1, 3, 3)
     y = conv_fft(x, k) + 0.02 * torch.randn(x.shape, generator=gen, dtype=torch.float64)
     sigma = torch.tensor([0.02, 0.005], dtype=torch.float64)
-    n = H * W
-
-    def matrix(op):  # the matrix of a linear map of one image, column by column
-        cols = [op(torch.eye(n, dtype=torch.float64)[j].reshape(1, 1, H, W)).reshape(-1) for j in range(n)]
-        return torch.stack(cols, dim=1).numpy()
-
-    K, D = matrix(lambda e: conv_fft(e, k[:1])), matrix(task.target)
+    K, D = dense(lambda e: conv_fft(e, k[:1]), (1, H, W)), dense(task.target, (1, H, W))
     g = task.target(x) + 0.05 * torch.randn(2, 2, H, W, generator=gen, dtype=torch.float64)
     f = task.fidelity(y, k, sigma)
     data = TrainingSet(y=y, x=x, kernels=k, embedded=False, sigma=sigma)

@@ -165,6 +165,12 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
                                      unit_kwargs={**_EXPLICIT.unit_kwargs, "guide_channels": 1},
                                      noise_range=(0.0, 0.05), init_from="deconv-explicit-ft", steps_per_unit=600,
                                      lr=5e-4, aux_loss=1.0, beta=0.1, finetune_steps=400, finetune_lr=1e-4),
+    # the same with Eq. (15)'s fidelity in every stage (f_ex minimised over the image, divided by beta = 0.1,
+    # padnet.tasks.deblur_gradient) instead of Eq. (14)'s, warm-started from deconv-explicit-sigma's units; same budget
+    "deconv-explicit-ex": replace(_EXPLICIT, name="deconv-explicit-ex", domain="gradient-ex-sigma-w1",
+                                  unit_kwargs={**_EXPLICIT.unit_kwargs, "guide_channels": 1},
+                                  noise_range=(0.0, 0.05), init_from="deconv-explicit-sigma", steps_per_unit=600,
+                                  lr=5e-4, aux_loss=1.0, beta=0.1, finetune_steps=400, finetune_lr=1e-4),
     "deconv-implicit": replace(_DECONV, name="deconv-implicit", p=None, domain="image", lam=0.0,
                                padnet=_schedule(False, mu=1e-3, C_E=0.0, rho0=3e-3, gamma=2.5, max_stages=6),
                                unit_kwargs={"channels": 1, "width": 16}, loss="v", finetune_steps=4000),

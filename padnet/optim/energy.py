@@ -29,6 +29,7 @@ __all__ = [
     "error_Ek",
     "condition1",
     "image_from_gradients",
+    "CoupledFidelity",
     "batch_norm2",
 ]
 
@@ -126,6 +127,70 @@ class QuadraticFidelity:
             return (self._Ktb + c_t * z) / (self._w(z) + c_t)
         num = torch.fft.rfft2(self._Ktb + c_t * z)
         return torch.fft.irfft2(num / (self._h2 + c_t), s=z.shape[-2:]).to(z.dtype)
+
+
+@dataclass
+class CoupledFidelity:
+    """Eq. (15)-(16)'s fidelity on the gradient field ``g`` ``(B, 2C, H, W)``, divided by ``beta``:
+
+        f(g) = 1/beta * min_x { w/2 ||k * x - y||^2 + beta/2 ||D(x) - g||^2 },
+
+    i.e. ``f_ex(x, g; y) / (2 beta)`` minimised over ``x`` (the paper's ``1/2 f_ex``, with the data term weighted
+    by ``w`` as in :class:`QuadraticFidelity`).  Dividing by ``beta`` leaves the minimisers of Eq. (15) unchanged
+    (it rescales ``lambda``) and keeps the curvature at most 1, the scale of Eq. (14)'s fidelity, so Alg. 1's
+    ``mu``, ``rho_k`` and ``alpha_k`` keep their meaning.  Unlike Eq. (14), every u-step keeps ``g`` coupled to
+    an image consistent with the data; the minimising image is the linear layer of Eq. (16) (:meth:`image`).
+
+    Attributes:
+        data: the image-domain data term ``w/2 ||k * x - y||^2`` (:meth:`QuadraticFidelity.deblur`).
+        beta: penalty of Eq. (16), a positive float or one per item ``(B,)``.
+    """
+
+    data: QuadraticFidelity
+    beta: float | torch.Tensor
+
+    def __post_init__(self) -> None:
+        beta = torch.as_tensor(self.beta, dtype=self.data.b.dtype, device=self.data.b.device).reshape(-1)
+        if beta.numel() not in (1, self.data.b.shape[0]) or not bool((beta > 0).all()):
+            raise ValueError(f"beta must be positive, one value or one per batch item, got {self.beta!r}")
+        self.b = grad(self.data.b)  # where Alg. 1 starts: g_0 = D(y), as for Eq. (14)
+
+    def _beta(self, like: torch.Tensor):
+        beta = torch.as_tensor(self.beta, dtype=like.dtype, device=like.device)
+        return beta.reshape(-1, *([1] * (like.dim() - 1))) if beta.dim() == 1 else beta
+
+    def image(self, g: torch.Tensor) -> torch.Tensor:
+        """``x(g)``, the minimising image (Eq. 16, ``grad_x f_ex = 0``), ``(B, C, H, W)``."""
+        return image_from_gradients(g, self.data, self.beta)
+
+    def __call__(self, g: torch.Tensor) -> torch.Tensor:
+        """``f(g)``, ``(B,)``."""
+        x = self.image(g)
+        beta = torch.as_tensor(self.beta, dtype=g.dtype, device=g.device)
+        return self.data(x) / beta + 0.5 * batch_norm2(grad(x) - g) ** 2
+
+    def grad(self, g: torch.Tensor) -> torch.Tensor:
+        """``grad f(g) = g - D(x(g))`` (the envelope theorem: ``x(g)`` minimises the inner problem)."""
+        return g - grad(self.image(g))
+
+    def prox(self, z: torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
+        """``argmin_g f(g) + c/2 ||g - z||^2``, exactly.
+
+        Minimising over ``g`` first gives ``g = (D(x) + c z) / (1 + c)`` and leaves
+        ``w/2 ||k * x - y||^2 + beta c / (1 + c) / 2 ||D(x) - z||^2`` for ``x``: Eq. (16) with penalty
+        ``beta c / (1 + c)`` (one FFT solve).
+        """
+        c_t = torch.as_tensor(c, dtype=z.dtype, device=z.device)
+        beta = torch.as_tensor(self.beta, dtype=z.dtype, device=z.device)
+        x = image_from_gradients(z, self.data, beta * c_t / (1.0 + c_t))
+        c_b = c_t.reshape(-1, 1, 1, 1) if c_t.dim() == 1 else c_t
+        return (grad(x) + c_b * z) / (1.0 + c_b)
+
+    def select(self, idx) -> "CoupledFidelity":
+        """The fidelity of the batch items ``idx``."""
+        beta = torch.as_tensor(self.beta)
+        return CoupledFidelity(self.data.select(idx), self.beta if beta.dim() == 0 or beta.numel() == 1
+                               else beta[idx])
 
 
 @dataclass

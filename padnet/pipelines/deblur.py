@@ -42,12 +42,12 @@ from padnet.baselines.csf import csf_deblur
 from padnet.baselines.epll import epll_deblur
 from padnet.checks import InputError, check_image, check_kernel, resolve_device
 from padnet.learn.store import load_model
-from padnet.optim.energy import LpEnergy, QuadraticFidelity, image_from_gradients
+from padnet.optim.energy import CoupledFidelity, LpEnergy, QuadraticFidelity, image_from_gradients
 from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
-from padnet.tasks.deblur_gradient import DeblurGradientTask
+from padnet.tasks.deblur_gradient import DeblurCoupledSigmaTask, DeblurGradientTask
 from padnet.tasks.deblur_image import NoiseLevelAware, noise_map
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
@@ -305,7 +305,11 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     # a noise-level-aware model: its data terms weighted by (1% / sigma)^a and its units given the noise map
     w = cfg.task.weight(sigma, y32) if aware else None
     nets = model.as_callables(guide=noise_map(sigma, y32) if aware else None)
-    if isinstance(cfg.task, DeblurGradientTask):
+    if isinstance(cfg.task, DeblurCoupledSigmaTask):  # Eq. (15): f_ex on g, the image its minimiser (Eq. 16)
+        f = CoupledFidelity(QuadraticFidelity.deblur(y32, k32, w), cfg.task.beta if beta is None else beta)
+        g, _ = padnet_solve(f, nets, cfg.padnet_config(), prox_r=cfg.prox_r())
+        x = f.image(g)
+    elif isinstance(cfg.task, DeblurGradientTask):
         beta = DEFAULTS["epadnet"].lam if beta is None else beta
         g, _ = padnet_solve(QuadraticFidelity.gradient_domain(y32, k32, w), nets, cfg.padnet_config(),
                             prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from padnet.checks import InputError
 from padnet.tasks.base import Task, TrainingSet
-from padnet.tasks.deblur_gradient import DEBLUR_GRADIENT, DEBLUR_GRADIENT_SIGMA_W1
+from padnet.tasks.deblur_gradient import DEBLUR_GRADIENT, DEBLUR_GRADIENT_EX_SIGMA_W1, DEBLUR_GRADIENT_SIGMA_W1
 from padnet.tasks.deblur_image import DEBLUR_IMAGE, DEBLUR_IMAGE_SIGMA, DEBLUR_IMAGE_SIGMA_W1
 from padnet.tasks.dehaze import DEHAZE
 
 __all__ = ["Task", "TrainingSet", "TASKS", "get_task"]
 
-TASKS: dict[str, Task] = {t.name: t for t in (DEBLUR_GRADIENT, DEBLUR_GRADIENT_SIGMA_W1, DEBLUR_IMAGE,
-                                              DEBLUR_IMAGE_SIGMA, DEBLUR_IMAGE_SIGMA_W1, DEHAZE)}
+TASKS: dict[str, Task] = {t.name: t for t in (DEBLUR_GRADIENT, DEBLUR_GRADIENT_SIGMA_W1, DEBLUR_GRADIENT_EX_SIGMA_W1,
+                                              DEBLUR_IMAGE, DEBLUR_IMAGE_SIGMA, DEBLUR_IMAGE_SIGMA_W1, DEHAZE)}
 
 
 def get_task(name: str) -> Task:

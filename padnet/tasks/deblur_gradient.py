@@ -10,6 +10,11 @@ The noise-level-aware variant (``gradient-sigma-w1``, :data:`DEBLUR_GRADIENT_SIG
 image-domain one (:mod:`padnet.tasks.deblur_image`): the fidelity of Eq. (14) and the data term of Eq. (16)
 weighted by ``w = 1% / sigma`` (:func:`~padnet.tasks.deblur_image.noise_weight`, exponent 1), so that the
 linear layer's effective penalty is ``beta / w = beta sigma / 1%``, and every unit reads the noise map.
+
+``gradient-ex-sigma-w1`` (:data:`DEBLUR_GRADIENT_EX_SIGMA_W1`) is that task with Eq. (15)'s fidelity instead of
+Eq. (14)'s: ``f_ex`` minimised over the image (:class:`~padnet.optim.energy.CoupledFidelity`, ``beta`` =
+:data:`BETA_EX`), so that every stage's u-step, not only the final linear layer, keeps the gradients coupled
+to an image consistent with the blurred data.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from padnet.optim.energy import QuadraticFidelity, image_from_gradients
+from padnet.optim.energy import CoupledFidelity, QuadraticFidelity, image_from_gradients
 from padnet.physics.operators import grad
 from padnet.tasks.base import Task, TrainingSet
 from padnet.tasks.deblur_image import NoiseLevelAware, blurred_patches
 
-__all__ = ["DeblurGradientTask", "DeblurGradientSigmaTask", "DEBLUR_GRADIENT", "DEBLUR_GRADIENT_SIGMA_W1"]
+__all__ = ["BETA_EX", "DeblurGradientTask", "DeblurGradientSigmaTask", "DeblurCoupledSigmaTask", "DEBLUR_GRADIENT",
+           "DEBLUR_GRADIENT_SIGMA_W1", "DEBLUR_GRADIENT_EX_SIGMA_W1"]
+
+#: ``beta`` of Eq. (16) inside the fidelity of the ``gradient-ex-sigma-w1`` task (the value the Eq. (14) models'
+#: final layer uses at 1%; a recipe of that task must train with the same ``beta``)
+BETA_EX = 0.1
 
 
 class DeblurGradientTask(Task):
@@ -66,5 +76,25 @@ class DeblurGradientSigmaTask(NoiseLevelAware, DeblurGradientTask):
         return QuadraticFidelity.deblur(y, data.kernels[idx], weight=self.weight(data.sigma[idx], y))
 
 
+class DeblurCoupledSigmaTask(DeblurGradientSigmaTask):
+    """:class:`DeblurGradientSigmaTask` with Eq. (15)'s fidelity: ``f(g) = min_x [w/2 ||k * x - y||^2 +
+    beta/2 ||D(x) - g||^2] / beta`` (:class:`~padnet.optim.energy.CoupledFidelity`), ``w = 1% / sigma``;
+    the image of a restored ``g`` is that fidelity's minimiser (Eq. 16 with the same ``beta``)."""
+
+    def __init__(self, name: str = "gradient-ex-sigma-w1", exponent: float = 1.0, beta: float = BETA_EX):
+        super().__init__(name, exponent)
+        self.beta = beta
+
+    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> CoupledFidelity:
+        return CoupledFidelity(QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y)), self.beta)
+
+    def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
+        if cfg.aux_loss > 0 and cfg.beta != self.beta:
+            raise ValueError(f"recipe {cfg.name!r}: the {self.name} task's fidelity has beta = {self.beta}, "
+                             f"the recipe's loss beta = {cfg.beta}; they must agree")
+        return super().loss(out, target, data, idx, cfg)
+
+
 DEBLUR_GRADIENT = DeblurGradientTask()
 DEBLUR_GRADIENT_SIGMA_W1 = DeblurGradientSigmaTask("gradient-sigma-w1", 1.0)
+DEBLUR_GRADIENT_EX_SIGMA_W1 = DeblurCoupledSigmaTask("gradient-ex-sigma-w1", 1.0, BETA_EX)

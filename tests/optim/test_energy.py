@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from padnet.optim.energy import (
+    CoupledFidelity,
     LpEnergy,
     QuadraticFidelity,
     condition1,
@@ -153,3 +154,40 @@ def test_weighted_fidelity_refuses_bad_weights(gen):
     for bad in (torch.tensor([1.0, 0.0]), torch.tensor([1.0, 2.0, 3.0])):
         with pytest.raises(ValueError, match="weight"):
             QuadraticFidelity(b=y, weight=bad)
+
+
+def test_coupled_fidelity_against_a_dense_joint_solve(gen):
+    """Eq. (15)-(16)'s fidelity on g, f(g) = min_x [w/2 ||K x - y||^2 + beta/2 ||D x - g||^2] / beta, per item
+    (a weight and a beta each): its value against the dense minimisation over x, its gradient against
+    central differences, and its prox against the dense normal equations of the joint quadratic in (x, g):
+    (w/beta) K^T (K x - y) + D^T (D x - g) = 0 and (g - D x) + c (g - z) = 0."""
+    y = torch.rand(2, 1, 6, 7, generator=gen, dtype=torch.float64)
+    k = torch.rand(3, 3, generator=gen, dtype=torch.float64)
+    k = k / k.sum()
+    wts, betas = torch.tensor([0.2, 4.0], dtype=torch.float64), torch.tensor([0.1, 0.7], dtype=torch.float64)
+    f = CoupledFidelity(QuadraticFidelity.deblur(y, k, weight=wts), betas)
+    g = torch.randn(2, 2, 6, 7, generator=gen, dtype=torch.float64)
+    z = torch.randn(2, 2, 6, 7, generator=gen, dtype=torch.float64)
+    c = 0.35
+    K = dense(lambda e: conv_direct(e, k), (1, 6, 7))
+    D = dense(grad, (1, 6, 7))
+    n = 42
+    value, prox = f(g), f.prox(z, c)
+    for b in range(2):
+        s = float(wts[b] / betas[b])
+        yb, gb, zb = y[b].flatten().numpy(), g[b].flatten().numpy(), z[b].flatten().numpy()
+        x = np.linalg.solve(s * K.T @ K + D.T @ D, s * K.T @ yb + D.T @ gb)  # the inner minimiser
+        ref = 0.5 * s * np.sum((K @ x - yb) ** 2) + 0.5 * np.sum((D @ x - gb) ** 2)
+        assert float(value[b]) == pytest.approx(ref, rel=1e-10)
+        assert np.allclose(f.image(g)[b].flatten().numpy(), x, atol=1e-9)
+        A = np.block([[s * K.T @ K + D.T @ D, -D.T], [-D, (1.0 + c) * np.eye(2 * n)]])
+        sol = np.linalg.solve(A, np.concatenate([s * K.T @ yb, c * zb]))
+        assert np.allclose(prox[b].flatten().numpy(), sol[n:], atol=1e-9)
+    d = torch.randn(2, 2, 6, 7, generator=gen, dtype=torch.float64)
+    h = 1e-6
+    fd = (f(g + h * d) - f(g - h * d)) / (2 * h)
+    assert torch.allclose(fd, (f.grad(g) * d).flatten(1).sum(1), rtol=1e-6)
+    assert torch.allclose(f.select(torch.tensor([1])).prox(z[1:], c), prox[1:])
+    assert torch.equal(f.b, grad(y))
+    with pytest.raises(ValueError, match="beta"):
+        CoupledFidelity(QuadraticFidelity.deblur(y, k), 0.0)

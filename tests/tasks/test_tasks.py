@@ -218,3 +218,37 @@ def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
     assert abs(unweighted - by_hand) > 1e-3 * by_hand
     with pytest.raises(ValueError, match="needs sigma"):
         task.fidelity(y, k)
+
+
+def test_coupled_gradient_task_uses_eq15_with_its_own_beta(gen):
+    """``gradient-ex-sigma-w1``: the fidelity is Eq. (15)'s ``min_x [w/2 ||k * x - y||^2 + beta/2 ||D x - g||^2] / beta``
+    with ``w = 1%/sigma`` and the task's beta (dense minimisation over x), its start is ``D(y)``, its image the
+    inner minimiser; a recipe whose loss beta differs from the fidelity's is refused."""
+    from padnet.physics.operators import conv_fft
+    from padnet.tasks.base import TrainingSet
+
+    H, W = 6, 5
+    task = get_task("gradient-ex-sigma-w1")
+    beta = task.beta
+    x = torch.rand(2, 1, H, W, generator=gen, dtype=torch.float64)
+    k = torch.rand(1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    k = (k / k.sum()).expand(2, 1, 3, 3)
+    y = conv_fft(x, k) + 0.02 * torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    sigma = torch.tensor([0.02, 0.005], dtype=torch.float64)
+    K, D = dense(lambda e: conv_fft(e, k[:1]), (1, H, W)), dense(task.target, (1, H, W))
+    g = task.target(x) + 0.05 * torch.randn(2, 2, H, W, generator=gen, dtype=torch.float64)
+    f = task.fidelity(y, k, sigma)
+    assert torch.equal(f.b, task.target(y))
+    for b, w in enumerate((0.5, 2.0)):
+        yb, gb = y[b].reshape(-1).numpy(), g[b].reshape(-1).numpy()
+        xb = np.linalg.solve(w * K.T @ K + beta * D.T @ D, w * K.T @ yb + beta * D.T @ gb)
+        ref = (0.5 * w * np.sum((K @ xb - yb) ** 2) + 0.5 * beta * np.sum((D @ xb - gb) ** 2)) / beta
+        assert float(f(g)[b]) == pytest.approx(ref, rel=1e-10)
+        assert np.allclose(f.image(g)[b].reshape(-1).numpy(), xb, atol=1e-9)
+    data = TrainingSet(y=y, x=x, kernels=k, embedded=False, sigma=sigma)
+    target = task.target(x)
+    same = task.loss(g, target, data, slice(None), SimpleNamespace(name="r", aux_loss=1.0, beta=beta)).item()
+    by_hand = np.mean((g - target).numpy() ** 2) + np.mean((f.image(g) - x).numpy() ** 2)
+    assert same == pytest.approx(by_hand, rel=1e-9)
+    with pytest.raises(ValueError, match="must agree"):
+        task.loss(g, target, data, slice(None), SimpleNamespace(name="r", aux_loss=1.0, beta=0.3))

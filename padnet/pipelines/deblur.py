@@ -7,11 +7,12 @@ circular solvers and cropped back (``boundary="taper"``); ``boundary="circular"`
 
 Learned methods (committed weights in ``padnet/models``, computed in float32):
 
-* ``epadnet``: noise-level-aware explicit PADNet of Eq. (15)-(16): a gradient-domain EPADNet with the l0.8
-  prior (Eq. 14, weighted by ``w = 1%/sigma``) restores ``g ~ D(x)`` from ``D(y)``, with 7-layer units that
-  also read a noise map, then the linear layer from ``grad_x f_ex = 0`` (its data term weighted alike) maps
-  ``g`` back to the image; ``lam`` is that layer's ``beta`` (model ``deconv-explicit-sigma``, trained over
-  sigma in [0, 5]% from ``deconv-explicit-ft``, the 1%-trained model jointly fine-tuned through Eq. 16;
+* ``epadnet``: noise-level-aware explicit PADNet of Eq. (15)-(16): an EPADNet with the l0.8 prior restores
+  ``g ~ D(x)`` from ``D(y)`` with Eq. (15)'s ``f_ex`` (data term weighted by ``w = 1%/sigma``, minimised over
+  the image) as the fidelity of every stage (:class:`~padnet.optim.energy.CoupledFidelity`), with 7-layer
+  units that also read a noise map; the linear layer from ``grad_x f_ex = 0`` maps the last ``g`` back to the
+  image.  ``lam`` is ``beta`` (0.1, the value the model was trained with; model ``deconv-explicit-ex``,
+  trained over sigma in [0, 5]% from ``deconv-explicit-sigma``, its Eq. (14) predecessor;
   :mod:`padnet.tasks.deblur_gradient`).
 * ``ipadnet``: noise-level-aware implicit PADNet on ``f_im = w(sigma)/2 ||k * x - y||^2``, ``w = 1%/sigma``,
   with 7-layer units that also read a noise map (model ``deconv-implicit-sigma-w1-k8``: 8 stages, trained
@@ -75,10 +76,12 @@ DEFAULTS: dict[str, MethodDefaults] = {
                                           "scaled with sigma"),
     "wiener": MethodDefaults(3e-2, None, "Wiener filter, constant noise-to-signal ratio = lam, from sigma"),
     # beta of Eq. (16) at 1%: scripts/tune_baselines.py on Train400 at 1% noise (then the models' training noise):
-    # flat optimum 0.1-0.3, the lower end kept; the noise-level-aware model weighs the layer's data term by
-    # 1% / sigma, so its effective penalty is beta sigma / 1% (trained so, padnet.tasks.deblur_gradient)
-    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet, l0.8 on gradients + linear layer Eq. 16 (lam = beta at "
-                                          "1%), noise-level-aware: takes sigma, trained over 0-5% noise"),
+    # flat optimum 0.1-0.3, the lower end kept; the noise-level-aware models weigh the data term by 1% / sigma,
+    # so the effective penalty is beta sigma / 1%; deconv-explicit-ex has it inside its fidelity (Eq. 15) and was
+    # trained with it (padnet.tasks.deblur_gradient.BETA_EX; a test keeps the two equal)
+    "epadnet": MethodDefaults(1e-1, None, "explicit PADNet of Eq. 15-16, l0.8 on gradients with f_ex as every "
+                                          "stage's fidelity + linear layer Eq. 16 (lam = beta at 1%, as trained), "
+                                          "noise-level-aware: takes sigma, trained over 0-5% noise"),
     "ipadnet": MethodDefaults(None, None, "implicit PADNet, 7-layer units, noise-level-aware: takes sigma, trained "
                                           "over 0-5% noise"),
     "bm3d": MethodDefaults(1e-2, None, "BM3D-DEB, bm3d package (not IDD-BM3D); lam = noise std"),

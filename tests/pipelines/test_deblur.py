@@ -104,3 +104,41 @@ def test_the_noise_aware_padnet_holds_up_where_the_1pct_model_collapses():
     yp, pad = pad_for_deconvolution(yt, kt)
     old = score(crop_padding(padnet_deblur(yp, kt, model=load_model("deconv-implicit")), pad)[0, 0].double().numpy())
     assert ours > tv + 0.5 and ours > old + 4.0, (ours, tv, old)
+
+
+def test_epadnet_beta_is_the_one_its_model_was_trained_with():
+    """``epadnet``'s default ``lam`` is beta of Eq. (15)-(16), which its model holds inside its fidelity: the
+    default, the recipe's loss beta and the task's fidelity beta must be one value (a change of one alone
+    would run the model on an energy it was not trained for)."""
+    from padnet.learn.store import load_model
+    from padnet.pipelines.deblur import LEARNED_MODELS
+
+    cfg = load_model(LEARNED_MODELS["epadnet"]).config
+    assert DEFAULTS["epadnet"].lam == cfg.beta == getattr(cfg.task, "beta", cfg.beta)
+
+
+def test_epadnet_runs_eq15_and_returns_the_minimising_image(case):
+    """On a periodic problem the explicit PADNet's output is the image that Eq. (16) makes from its last
+    gradients: that image has zero gradient of ``w/2 ||k * x - y||^2 + beta/2 ||D x - g||^2`` in x
+    (checked with autograd on the returned image, recomputing g by the stages)."""
+    from padnet.learn.store import load_model
+    from padnet.optim.energy import CoupledFidelity, QuadraticFidelity
+    from padnet.optim.unrolled import padnet_solve
+    from padnet.physics.operators import conv_fft, grad
+    from padnet.pipelines.deblur import LEARNED_MODELS
+    from padnet.tasks.deblur_image import noise_map
+
+    y, k = case
+    yt, kt = torch.from_numpy(y)[None, None].float()[..., :64, :64], torch.from_numpy(k)[None, None].float()
+    model = load_model(LEARNED_MODELS["epadnet"])
+    x = padnet_deblur(yt, kt, "epadnet", sigma=0.02)
+    w = model.config.task.weight(0.02, yt)
+    f = CoupledFidelity(QuadraticFidelity.deblur(yt, kt, w), 0.1)
+    g, _ = padnet_solve(f, model.as_callables(guide=noise_map(0.02, yt)), model.config.padnet_config(),
+                        prox_r=model.config.prox_r())
+    xd = x.double().requires_grad_()
+    energy = 0.5 * float(w) * ((conv_fft(xd, kt.double()) - yt.double()) ** 2).sum() \
+        + 0.05 * ((grad(xd) - g.double()) ** 2).sum()
+    energy.backward()
+    assert float(xd.grad.abs().max()) < 1e-4 * float(yt.abs().max()), float(xd.grad.abs().max())
+    assert torch.isfinite(x).all() and x.shape == yt.shape

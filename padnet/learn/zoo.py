@@ -195,11 +195,6 @@ MODEL_CONFIGS: dict[str, TrainConfig] = {
     "deconv-implicit-sigma-w1-k8": replace(_W1, name="deconv-implicit-sigma-w1-k8",
                                            padnet={**_W1.padnet, "max_stages": 8}, init_from="deconv-implicit-sigma-w1",
                                            keep_stages=6, finetune_steps=0, finetune_lr=_DECONV.finetune_lr),
-    # a trial: the k8 model's eight stages jointly fine-tuned (its last two were trained greedily only)
-    "deconv-implicit-sigma-w1-k8-ft": replace(_W1, name="deconv-implicit-sigma-w1-k8-ft",
-                                              padnet={**_W1.padnet, "max_stages": 8},
-                                              init_from="deconv-implicit-sigma-w1-k8", keep_stages=8,
-                                              finetune_steps=600, finetune_lr=1e-4),
     "dehaze": TrainConfig(name="dehaze", p=None, domain="transmission", lam=0.0,
                           padnet=_schedule(False, mu=0.1, C_E=0.0, rho0=1.0, gamma=3.0, max_stages=3),
                           unit="conv", unit_kwargs={"channels": 1, "width": 16, "depth": 9, "guide_channels": 3},

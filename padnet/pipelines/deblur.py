@@ -90,7 +90,7 @@ DEFAULTS: dict[str, MethodDefaults] = {
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
-LEARNED_MODELS = {"epadnet": "deconv-explicit-ex", "ipadnet": "deconv-implicit-sigma-w1-k8-ft"}
+LEARNED_MODELS = {"epadnet": "deconv-explicit-ex", "ipadnet": "deconv-implicit-sigma-w1-k8"}
 METHODS = tuple(DEFAULTS)
 #: noise level (standard deviation, [0, 1] units) of the training data of the methods trained at one level:
 #: CSF's draws 1% Gaussian noise (padnet/baselines/csf.py)

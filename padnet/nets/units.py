@@ -107,26 +107,17 @@ class ConvUnit(nn.Module):
     batch norm on layers 2 .. depth-1 (the paper: depth 7 for deconvolution, 17 for dehazing).
 
     With ``guide_channels > 0`` the unit also reads a fixed guidance image concatenated to its input
-    (the dehazing unit sees the hazy image beside the transmission) and outputs ``channels`` maps.
-    ``dilations`` (one per layer, e.g. ``(1, 2, 3, 4, 3, 2, 1)`` as in IRCNN's denoiser) spreads each 3x3
-    convolution's taps ``d`` pixels apart (padding ``d``): the receptive field grows from ``2 depth + 1`` to
-    ``2 sum(d) + 1`` pixels at the same cost; ``None`` is dilation 1 everywhere."""
+    (the dehazing unit sees the hazy image beside the transmission) and outputs ``channels`` maps."""
 
-    def __init__(self, channels: int = 1, width: int = 32, depth: int = 7, guide_channels: int = 0,
-                 dilations: tuple[int, ...] | None = None):
+    def __init__(self, channels: int = 1, width: int = 32, depth: int = 7, guide_channels: int = 0):
         super().__init__()
         if depth < 3:
             raise ValueError(f"depth must be >= 3, got {depth}")
-        dil = (1,) * depth if dilations is None else tuple(int(d) for d in dilations)
-        if len(dil) != depth or min(dil) < 1:
-            raise ValueError(f"dilations must hold {depth} integers >= 1 (one per layer), got {dilations!r}")
         self.guide_channels = guide_channels  # extra inputs (e.g. the hazy image), not propagated
-        layers: list[nn.Module] = [nn.Conv2d(channels + guide_channels, width, 3, padding=dil[0], dilation=dil[0]),
-                                   nn.ReLU(inplace=True)]
-        for d in dil[1:-1]:
-            layers += [nn.Conv2d(width, width, 3, padding=d, dilation=d, bias=False), nn.BatchNorm2d(width),
-                       nn.ReLU(inplace=True)]
-        last = nn.Conv2d(width, channels, 3, padding=dil[-1], dilation=dil[-1])
+        layers: list[nn.Module] = [nn.Conv2d(channels + guide_channels, width, 3, padding=1), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        last = nn.Conv2d(width, channels, 3, padding=1)
         nn.init.zeros_(last.weight)
         nn.init.zeros_(last.bias)
         layers.append(last)
@@ -151,12 +142,12 @@ class ConvUnit(nn.Module):
 
     def _tiled(self, v: torch.Tensor, layers: list[tuple], tile: int) -> torch.Tensor:
         """The layers on blocks of at most ``tile x tile`` pixels of ``v`` ``(B, C, H, W)``, each read with a
-        halo of each layer's padding (its dilation) and computed without padding, so a block's activations stay
-        in the CPU's cache from the first layer to the last (a whole 1 MP image's do not: each layer streams
-        70 MB).  After every layer but the last the halo pixels outside the image are set to 0: exactly the
-        zero padding each layer of ``body`` applies at the image border."""
+        halo of one pixel per layer and computed without padding, so a block's activations stay in the CPU's
+        cache from the first layer to the last (a whole 1 MP image's do not: each layer streams 70 MB).
+        After every layer but the last the halo pixels outside the image are set to 0: exactly the zero
+        padding each layer of ``body`` applies at the image border."""
         B, _, H, W = v.shape
-        halo = sum(layer[2][0] for layer in layers)  # every layer is 3x3 with padding = dilation
+        halo = len(layers)  # every layer is 3x3 with padding 1
         vp = nn.functional.pad(v, (halo, halo, halo, halo))
         out = v.new_empty(B, layers[-1][0].shape[0], H, W)  # the last convolution's output channels
         th, tw = -(-H // -(-H // tile)), -(-W // -(-W // tile))  # near-equal blocks of at most tile px
@@ -164,10 +155,9 @@ class ConvUnit(nn.Module):
             for j in range(0, W, tw):
                 h, w = min(th, H - i), min(tw, W - j)
                 t = vp[..., i: i + h + 2 * halo, j: j + w + 2 * halo].contiguous(memory_format=torch.channels_last)
-                r = halo
-                for layer in layers:
+                for n, layer in enumerate(layers, start=1):
                     t = _run_layers(t, [layer], padded=False)
-                    r -= layer[2][0]  # halo left; t covers rows i - r .. i + h + r - 1 of the image
+                    r = halo - n  # halo left; t covers rows i - r .. i + h + r - 1 of the image
                     if r > 0:
                         t[..., : max(r - i, 0), :] = 0.0
                         t[..., max(H - i + r, 0):, :] = 0.0
@@ -177,7 +167,7 @@ class ConvUnit(nn.Module):
         return out
 
     def _folded(self, dtype: torch.dtype, device: torch.device) -> list[tuple]:
-        """``(weight, bias, padding, relu, dilation)`` per convolution with batch norm folded in, cast to ``dtype``;
+        """``(weight, bias, padding, relu)`` per convolution with batch norm folded in, cast to ``dtype``;
         cached until a parameter or running statistic changes (their version counters and storage are
         the cache key), so repeated inference does not refold (about 0.7 ms per 17-layer unit of width 16)."""
         tensors = [*self.parameters(), *self.buffers()]
@@ -200,7 +190,7 @@ class ConvUnit(nn.Module):
             i += relu
             folded.append((weight.detach().to(device=device, dtype=dtype).contiguous(memory_format=torch.channels_last),
                            None if bias is None else bias.detach().to(device=device, dtype=dtype),
-                           conv.padding, relu, conv.dilation))
+                           conv.padding, relu))
         self.__dict__["_folded_cache"] = (key, folded)
         return folded
 
@@ -212,15 +202,15 @@ INFERENCE_TILE = 256
 
 
 def _run_layers(v: torch.Tensor, layers: list[tuple], padded: bool) -> torch.Tensor:
-    """Folded layers ``(weight, bias, padding, relu, dilation)`` on channels-last ``v``, with their zero padding
+    """Folded layers ``(weight, bias, padding, relu)`` on channels-last ``v``, with their zero padding
     (``padded``) or none (valid convolutions); ReLU fused into the convolution where oneDNN allows."""
     fused = _conv_relu_op() if v.device.type == "cpu" and v.dtype == torch.float32 else None
-    for weight, bias, padding, relu, dilation in layers:
+    for weight, bias, padding, relu in layers:
         pad = padding if padded else (0, 0)
         if relu and fused is not None:  # one oneDNN primitive, ReLU as its post-op (same numbers)
-            v = fused(v, weight, bias, list(pad), [1, 1], list(dilation), 1, "relu", [], "")
+            v = fused(v, weight, bias, list(pad), [1, 1], [1, 1], 1, "relu", [], "")
             continue
-        v = nn.functional.conv2d(v, weight, bias, padding=pad, dilation=dilation)
+        v = nn.functional.conv2d(v, weight, bias, padding=pad)
         if relu:
             v = v.clamp_min_(0.0)
     return v

@@ -86,11 +86,11 @@ def test_guided_units_read_the_guide_but_propagate_only_v():
         net(v0, 0.5)
 
 
-def _unit_in_eval_mode(seed: int, width: int, guide_channels: int, dilations=None) -> ConvUnit:
+def _unit_in_eval_mode(seed: int, width: int, guide_channels: int) -> ConvUnit:
     """A float64 7-layer :class:`ConvUnit` in eval mode with non-trivial batch-norm statistics and affine terms
     and a non-zero last layer (a fresh unit's is zero)."""
     torch.manual_seed(seed)
-    unit = ConvUnit(channels=1, width=width, depth=7, guide_channels=guide_channels, dilations=dilations).double()
+    unit = ConvUnit(channels=1, width=width, depth=7, guide_channels=guide_channels).double()
     with torch.no_grad():
         for m in unit.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -115,16 +115,15 @@ def test_conv_unit_inference_path_equals_its_layers(guide_channels):
     assert torch.allclose(fast, reference, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("dilations", [None, (1, 2, 3, 4, 3, 2, 1)])
 @pytest.mark.parametrize("tile", [4, 5, 9])
-def test_conv_unit_tiled_inference_equals_its_layers(monkeypatch, tile, dilations):
+def test_conv_unit_tiled_inference_equals_its_layers(monkeypatch, tile):
     """Large images run through the layers block by block with a halo, zeroing what lies outside the image
     after every layer: with small blocks (border blocks, partial blocks, blocks narrower than the halo) it
-    must still compute the layers' zero-padded function, in float64 and in float32, dilated or not."""
+    must still compute the layers' zero-padded function, in float64 and in float32."""
     import padnet.nets.units as units
 
     monkeypatch.setattr(units, "INFERENCE_TILE", tile)
-    unit = _unit_in_eval_mode(5, width=8, guide_channels=1, dilations=dilations)
+    unit = _unit_in_eval_mode(5, width=8, guide_channels=1)
     v = torch.randn(2, 2, 29, 23, dtype=torch.float64)  # 29 x 23 > (2 tile)^2: the tiled path
     reference = unit.body(v.clone().requires_grad_()).detach()
     with torch.no_grad():
@@ -134,20 +133,6 @@ def test_conv_unit_tiled_inference_equals_its_layers(monkeypatch, tile, dilation
     assert reference.abs().max() > 0.1
     assert torch.allclose(tiled, reference, rtol=1e-12, atol=1e-12)
     assert torch.allclose(tiled32.double(), reference, rtol=0, atol=1e-5)
-
-
-def test_dilated_conv_unit_receptive_field_by_autograd():
-    """With dilations (1, 2, 3, 4, 3, 2, 1) one output pixel depends on inputs up to sum(d) = 16 pixels away
-    (33 x 33 support), against 7 pixels (15 x 15) undilated: read from the input gradient of one output."""
-    for dilations, radius in ((None, 7), ((1, 2, 3, 4, 3, 2, 1), 16)):
-        unit = _unit_in_eval_mode(2, width=16, guide_channels=0, dilations=dilations)
-        v = torch.randn(1, 1, 41, 41, dtype=torch.float64, requires_grad=True)
-        unit.body(v)[0, 0, 20, 20].backward()
-        rows, cols = torch.nonzero(v.grad[0, 0].abs() > 0, as_tuple=True)
-        assert (int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())) == \
-            (20 - radius, 20 + radius, 20 - radius, 20 + radius)
-    with pytest.raises(ValueError, match="dilations"):
-        ConvUnit(depth=7, dilations=(1, 2, 3))
 
 
 def test_conv_unit_float32_inference_matches_the_float64_layers():

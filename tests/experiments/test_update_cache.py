@@ -65,3 +65,26 @@ def test_sweep_summary_keys_old_row_order_and_the_caches_columns_are_kept(tmp_pa
     summary = read_csv(cache / "table2.csv")
     assert [(r["method"], r["sigma"], r["psnr"]) for r in summary] == [
         ("A", 1, 11.0), ("B", 1, 31.0), ("A", 2, 12.0), ("B", 2, 32.0)]
+
+
+def test_a_new_method_is_added_only_with_add_and_only_when_it_covers_every_input(tmp_path):
+    cache, new = tmp_path / "cache", tmp_path / "new"
+    cache.mkdir()
+    new.mkdir()
+    old = [{"method": "A", "dataset": "d", "image": i, "psnr": 10.0, "ssim": 0.5, "seconds": 1.0} for i in ("x", "y")]
+    _run(cache, old, {"command": "old", "commit": "c0"})
+    write_csv([{"method": "A", "dataset": "d", "psnr": 10.0, "ssim": 0.5, "seconds": 1.0, "n": 2, "embedded": False}],
+              cache / "table2.csv")
+    clean = {"command": "new", "commit": "c1", "uncommitted_changes": False, "mode": "full"}
+    rows = [{"method": "E", "dataset": "d", "image": i, "psnr": p, "ssim": 0.6, "seconds": 2.0}
+            for i, p in (("y", 30.0), ("x", 20.0))]
+    _run(new, rows[:1], clean)
+    assert _update(cache, new, "E", "--add") == 2  # misses input x
+    _run(new, rows, clean)
+    assert _update(cache, new, "E") == 2  # a new method without --add: the cache holds none of its rows
+    assert _update(cache, new, "E", "--add") == 0
+    per_image = read_csv(cache / "table2_per_image.csv")
+    assert [(r["method"], r["image"]) for r in per_image] == [("A", "x"), ("A", "y"), ("E", "y"), ("E", "x")]
+    assert {r["method"]: r["psnr"] for r in read_csv(cache / "table2.csv")} == {"A": 10.0, "E": 25.0}
+    assert _update(cache, new, "E", "--add") == 2  # already there: replace without --add
+    assert json.loads((cache / "provenance.json").read_text())["updates"][0]["rows"] == ["E"]

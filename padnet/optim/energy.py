@@ -163,10 +163,6 @@ class CoupledFidelity:
             raise ValueError(f"beta must be positive, one value or one per batch item, got {self.beta!r}")
         self.b = grad(self.data.b)  # where Alg. 1 starts: g_0 = D(y), as for Eq. (14)
 
-    def _beta(self, like: torch.Tensor):
-        beta = torch.as_tensor(self.beta, dtype=like.dtype, device=like.device)
-        return beta.reshape(-1, *([1] * (like.dim() - 1))) if beta.dim() == 1 else beta
-
     def image(self, g: torch.Tensor) -> torch.Tensor:
         """``x(g)``, the minimising image (Eq. 16, ``grad_x f_ex = 0``), ``(B, C, H, W)``."""
         return image_from_gradients(g, self.data, self.beta)

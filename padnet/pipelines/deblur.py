@@ -287,7 +287,8 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
         y: blurred images ``(B, C, H, W)`` (each channel deblurred separately), any float dtype.
         kernel: PSF ``(1, 1, h, w)``, summing to 1.
         method: ``"epadnet"`` (Eq. 15-16) or ``"ipadnet"`` (``f_im``).
-        beta: weight of the linear layer of Eq. (16) (explicit only; default :data:`DEFAULTS`).
+        beta: ``beta`` of Eq. (16) (explicit only; default: the one the model was trained with, inside its
+            fidelity for Eq. (15) models; :data:`DEFAULTS` for the Eq. (14) ones).
         model: a :class:`padnet.learn.store.Model` to use instead of the committed one.
         sigma: noise standard deviation ([0, 1] units), needed by a noise-level-aware model (its weighted
             fidelity and noise map, :mod:`padnet.tasks.deblur_image`); ignored by the others.

@@ -186,15 +186,11 @@ def test_gradient_loss_scores_the_image_of_eq16_against_a_dense_solve(gen):
         pytest.approx(np.mean((g - target).numpy() ** 2), rel=1e-12)
 
 
-def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
-    """``gradient-sigma-w1``: Eq. (14)'s energy is ``(1%/sigma)/2 ||k * g - D(y)||^2`` (dense matrices), and the
-    image of its loss solves ``(w K^T K + beta D^T D) x = w K^T y + beta D^T g`` with ``w = 1%/sigma`` (so the
-    effective penalty is ``beta sigma / 1%``); the weighted problem differs from the unweighted one."""
+def _two_noise_levels(gen, task, H: int = 6, W: int = 5):
+    """Two 6x5 images blurred by one 3x3 kernel with noise levels 2% and 0.5% (fidelity weights 0.5 and 2), the
+    dense blur and gradient matrices, and gradients near the targets: the gradient tasks' dense checks."""
     from padnet.physics.operators import conv_fft
-    from padnet.tasks.base import TrainingSet
 
-    H, W, beta = 6, 5, 0.3
-    task = get_task("gradient-sigma-w1")
     x = torch.rand(2, 1, H, W, generator=gen, dtype=torch.float64)
     k = torch.rand(1, 1, 3, 3, generator=gen, dtype=torch.float64)
     k = (k / k.sum()).expand(2, 1, 3, 3)
@@ -202,6 +198,18 @@ def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
     sigma = torch.tensor([0.02, 0.005], dtype=torch.float64)
     K, D = dense(lambda e: conv_fft(e, k[:1]), (1, H, W)), dense(task.target, (1, H, W))
     g = task.target(x) + 0.05 * torch.randn(2, 2, H, W, generator=gen, dtype=torch.float64)
+    return x, k, y, sigma, K, D, g
+
+
+def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
+    """``gradient-sigma-w1``: Eq. (14)'s energy is ``(1%/sigma)/2 ||k * g - D(y)||^2`` (dense matrices), and the
+    image of its loss solves ``(w K^T K + beta D^T D) x = w K^T y + beta D^T g`` with ``w = 1%/sigma`` (so the
+    effective penalty is ``beta sigma / 1%``); the weighted problem differs from the unweighted one."""
+    from padnet.tasks.base import TrainingSet
+
+    beta = 0.3
+    task = get_task("gradient-sigma-w1")
+    x, k, y, sigma, K, D, g = _two_noise_levels(gen, task)
     f = task.fidelity(y, k, sigma)
     data = TrainingSet(y=y, x=x, kernels=k, embedded=False, sigma=sigma)
     cfg = SimpleNamespace(aux_loss=1.0, beta=beta)
@@ -224,19 +232,11 @@ def test_coupled_gradient_task_uses_eq15_with_its_own_beta(gen):
     """``gradient-ex-sigma-w1``: the fidelity is Eq. (15)'s ``min_x [w/2 ||k * x - y||^2 + beta/2 ||D x - g||^2] / beta``
     with ``w = 1%/sigma`` and the task's beta (dense minimisation over x), its start is ``D(y)``, its image the
     inner minimiser; a recipe whose loss beta differs from the fidelity's is refused."""
-    from padnet.physics.operators import conv_fft
     from padnet.tasks.base import TrainingSet
 
-    H, W = 6, 5
     task = get_task("gradient-ex-sigma-w1")
     beta = task.beta
-    x = torch.rand(2, 1, H, W, generator=gen, dtype=torch.float64)
-    k = torch.rand(1, 1, 3, 3, generator=gen, dtype=torch.float64)
-    k = (k / k.sum()).expand(2, 1, 3, 3)
-    y = conv_fft(x, k) + 0.02 * torch.randn(x.shape, generator=gen, dtype=torch.float64)
-    sigma = torch.tensor([0.02, 0.005], dtype=torch.float64)
-    K, D = dense(lambda e: conv_fft(e, k[:1]), (1, H, W)), dense(task.target, (1, H, W))
-    g = task.target(x) + 0.05 * torch.randn(2, 2, H, W, generator=gen, dtype=torch.float64)
+    x, k, y, sigma, K, D, g = _two_noise_levels(gen, task)
     f = task.fidelity(y, k, sigma)
     assert torch.equal(f.b, task.target(y))
     for b, w in enumerate((0.5, 2.0)):

@@ -20,6 +20,7 @@ import torch
 
 from padnet.data.deblur import train400
 from padnet.learn.store import load_model
+from padnet.optim.energy import QuadraticFidelity, image_from_gradients
 from padnet.optim.unrolled import PADNetConfig, padnet_solve
 from padnet.physics.kernels import random_motion_kernel
 from padnet.physics.operators import conv_fft
@@ -69,8 +70,6 @@ def main() -> int:
 
 def task_image(g, y, k, sigma, task, model) -> torch.Tensor:
     """Eq. (16) for an Eq. (14) model: its data term weighted by the task, beta of the recipe."""
-    from padnet.optim.energy import QuadraticFidelity, image_from_gradients
-
     return image_from_gradients(g, QuadraticFidelity.deblur(y, k, task.weight(torch.tensor([sigma]), y)),
                                 model.config.beta)
 

@@ -43,7 +43,7 @@ from padnet.baselines.csf import csf_deblur
 from padnet.baselines.epll import epll_deblur
 from padnet.checks import InputError, check_image, check_kernel, resolve_device
 from padnet.learn.store import load_model
-from padnet.optim.energy import CoupledFidelity, LpEnergy, QuadraticFidelity, image_from_gradients
+from padnet.optim.energy import LpEnergy, QuadraticFidelity, image_from_gradients
 from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.noise import estimate_noise_sigma
@@ -310,7 +310,7 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     w = cfg.task.weight(sigma, y32) if aware else None
     nets = model.as_callables(guide=noise_map(sigma, y32) if aware else None)
     if isinstance(cfg.task, DeblurCoupledSigmaTask):  # Eq. (15): f_ex on g, the image its minimiser (Eq. 16)
-        f = CoupledFidelity(QuadraticFidelity.deblur(y32, k32, w), cfg.task.beta if beta is None else beta)
+        f = cfg.task.fidelity(y32, k32, sigma, beta)
         g, _ = padnet_solve(f, nets, cfg.padnet_config(), prox_r=cfg.prox_r())
         x = f.image(g)
     elif isinstance(cfg.task, DeblurGradientTask):

@@ -85,8 +85,11 @@ class DeblurCoupledSigmaTask(DeblurGradientSigmaTask):
         super().__init__(name, exponent)
         self.beta = beta
 
-    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> CoupledFidelity:
-        return CoupledFidelity(QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y)), self.beta)
+    def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None,
+                 beta: float | None = None) -> CoupledFidelity:
+        """Eq. (15)'s fidelity with this task's ``beta`` (another one only where a caller overrides it)."""
+        return CoupledFidelity(QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y)),
+                               self.beta if beta is None else beta)
 
     def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
         if cfg.aux_loss > 0 and cfg.beta != self.beta:

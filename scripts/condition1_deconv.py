@@ -20,7 +20,6 @@ import torch
 
 from padnet.data.deblur import train400
 from padnet.learn.store import load_model
-from padnet.optim.energy import QuadraticFidelity, image_from_gradients
 from padnet.optim.unrolled import PADNetConfig, padnet_solve
 from padnet.physics.kernels import random_motion_kernel
 from padnet.physics.operators import conv_fft
@@ -58,7 +57,7 @@ def main() -> int:
                     f = task.fidelity(y, k, torch.tensor([sigma]))
                     g, trace = padnet_solve(f, model.as_callables(guide=noise_map(sigma, y)), cfg,
                                             prox_r=model.config.prox_r())
-                    image = f.image(g) if hasattr(f, "image") else task_image(g, y, k, sigma, task, model)
+                    image = task.image(g, y, k, model.config.beta, torch.tensor([sigma]))  # Eq. (16)
                     psnrs.append(10 * np.log10(1.0 / float(((image.clamp(0, 1) - x) ** 2).mean())))
                     held_net.append(np.mean(trace.column("condition1_net")))
                     held.append(np.mean(trace.column("condition1")))
@@ -66,12 +65,6 @@ def main() -> int:
                       f"Condition 1 at {np.mean(held_net):.2f} of the stages with the units alone, "
                       f"{np.mean(held):.2f} after the safeguard", flush=True)
     return 0
-
-
-def task_image(g, y, k, sigma, task, model) -> torch.Tensor:
-    """Eq. (16) for an Eq. (14) model: its data term weighted by the task, beta of the recipe."""
-    return image_from_gradients(g, QuadraticFidelity.deblur(y, k, task.weight(torch.tensor([sigma]), y)),
-                                model.config.beta)
 
 
 if __name__ == "__main__":

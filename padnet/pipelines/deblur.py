@@ -43,7 +43,7 @@ from padnet.baselines.csf import csf_deblur
 from padnet.baselines.epll import epll_deblur
 from padnet.checks import InputError, check_image, check_kernel, resolve_device
 from padnet.learn.store import load_model
-from padnet.optim.energy import LpEnergy, QuadraticFidelity, image_from_gradients
+from padnet.optim.energy import LpEnergy, QuadraticFidelity
 from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
 from padnet.physics.noise import estimate_noise_sigma
@@ -309,15 +309,15 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     # a noise-level-aware model: its data terms weighted by (1% / sigma)^a and its units given the noise map
     w = cfg.task.weight(sigma, y32) if aware else None
     nets = model.as_callables(guide=noise_map(sigma, y32) if aware else None)
-    if isinstance(cfg.task, DeblurCoupledSigmaTask):  # Eq. (15): f_ex on g, the image its minimiser (Eq. 16)
-        f = cfg.task.fidelity(y32, k32, sigma, beta)
+    if isinstance(cfg.task, DeblurGradientTask):  # restore g = D(x), then the image by the linear layer (Eq. 16)
+        if isinstance(cfg.task, DeblurCoupledSigmaTask):  # Eq. (15): f_ex on g; the task's beta unless given
+            f = cfg.task.fidelity(y32, k32, sigma, beta)
+            beta = f.beta
+        else:  # Eq. (14)
+            f = QuadraticFidelity.gradient_domain(y32, k32, w)
+            beta = DEFAULTS["epadnet"].lam if beta is None else beta
         g, _ = padnet_solve(f, nets, cfg.padnet_config(), prox_r=cfg.prox_r())
-        x = f.image(g)
-    elif isinstance(cfg.task, DeblurGradientTask):
-        beta = DEFAULTS["epadnet"].lam if beta is None else beta
-        g, _ = padnet_solve(QuadraticFidelity.gradient_domain(y32, k32, w), nets, cfg.padnet_config(),
-                            prox_r=cfg.prox_r())  # Eq. (14)-(15) on g = D(x)
-        x = image_from_gradients(g, QuadraticFidelity.deblur(y32, k32, w), beta)  # Eq. (16), grad_x f_ex = 0
+        x = cfg.task.image(g, y32, k32, beta, sigma)  # Eq. (16), grad_x f_ex = 0
     else:
         x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32, w), nets, cfg.padnet_config())
     return x.reshape(B, C, H, W).to(y.dtype)

@@ -52,13 +52,31 @@ class DeblurGradientTask(Task):
     def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
         loss = F.mse_loss(out, target)
         if cfg.aux_loss > 0:
-            image = image_from_gradients(out, self.image_fidelity(data, idx), cfg.beta)  # linear layer, Eq. (16)
+            sigma = None if data.sigma is None else data.sigma[idx]
+            image = self.image(out, data.y[idx], data.kernels[idx], cfg.beta, sigma)  # linear layer, Eq. (16)
             loss = loss + cfg.aux_loss * F.mse_loss(image, data.x[idx])
         return loss
 
-    def image_fidelity(self, data: TrainingSet, idx=slice(None)) -> QuadraticFidelity:
-        """The data term ``1/2 ||k * x - y||^2`` of Eq. (16) for the items ``idx`` of ``data``."""
-        return QuadraticFidelity.deblur(data.y[idx], data.kernels[idx])
+    def data_term(self, y: torch.Tensor, kernels: torch.Tensor, sigma=None) -> QuadraticFidelity:
+        """The data term ``1/2 ||k * x - y||^2`` of Eq. (16) on images ``y`` ``(B, C, H, W)``, PSFs ``kernels``
+        (``sigma`` is not used by this task: its data term has no noise weight)."""
+        return QuadraticFidelity.deblur(y, kernels)
+
+    def image(self, g: torch.Tensor, y: torch.Tensor, kernels: torch.Tensor, beta: float | None, sigma=None
+              ) -> torch.Tensor:
+        """The linear layer of Eq. (16): the image ``(B, C, H, W)`` whose gradients best match the restored
+        ``g`` ``(B, 2C, H, W)`` under this task's data term, ``argmin_x f_data(x) + beta/2 ||D(x) - g||^2``.
+
+        Args:
+            beta: penalty of Eq. (16), a float or one per item ``(B,)``.
+            sigma: noise levels, float or ``(B,)`` (used by the noise-level-aware tasks' data term).
+
+        Raises:
+            ValueError: ``beta`` missing or not positive.
+        """
+        if beta is None or not bool((torch.as_tensor(beta) > 0).all()):
+            raise ValueError(f"the {self.name} task's Eq. (16) needs a positive beta, got {beta!r}")
+        return image_from_gradients(g, self.data_term(y, kernels, sigma), beta)
 
 
 class DeblurGradientSigmaTask(NoiseLevelAware, DeblurGradientTask):
@@ -71,9 +89,10 @@ class DeblurGradientSigmaTask(NoiseLevelAware, DeblurGradientTask):
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None) -> QuadraticFidelity:
         return QuadraticFidelity.gradient_domain(y, kernels, weight=self.weight(sigma, y))
 
-    def image_fidelity(self, data: TrainingSet, idx=slice(None)) -> QuadraticFidelity:
-        y = data.y[idx]
-        return QuadraticFidelity.deblur(y, data.kernels[idx], weight=self.weight(data.sigma[idx], y))
+    def data_term(self, y: torch.Tensor, kernels: torch.Tensor, sigma=None) -> QuadraticFidelity:
+        """The data term ``w/2 ||k * x - y||^2`` of Eq. (16), ``w = (1% / sigma)^exponent``; ``sigma`` a float or
+        ``(B,)``, required."""
+        return QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y))
 
 
 class DeblurCoupledSigmaTask(DeblurGradientSigmaTask):
@@ -88,8 +107,12 @@ class DeblurCoupledSigmaTask(DeblurGradientSigmaTask):
     def fidelity(self, y: torch.Tensor, kernels: torch.Tensor | None = None, sigma=None,
                  beta: float | None = None) -> CoupledFidelity:
         """Eq. (15)'s fidelity with this task's ``beta`` (another one only where a caller overrides it)."""
-        return CoupledFidelity(QuadraticFidelity.deblur(y, kernels, weight=self.weight(sigma, y)),
-                               self.beta if beta is None else beta)
+        return CoupledFidelity(self.data_term(y, kernels, sigma), self.beta if beta is None else beta)
+
+    def image(self, g: torch.Tensor, y: torch.Tensor, kernels: torch.Tensor, beta: float | None = None, sigma=None
+              ) -> torch.Tensor:
+        """Eq. (16) with this task's ``beta`` by default: the minimiser of :meth:`fidelity`'s inner problem."""
+        return super().image(g, y, kernels, self.beta if beta is None else beta, sigma)
 
     def loss(self, out: torch.Tensor, target: torch.Tensor, data: TrainingSet, idx, cfg) -> torch.Tensor:
         if cfg.aux_loss > 0 and cfg.beta != self.beta:

@@ -184,6 +184,10 @@ def test_gradient_loss_scores_the_image_of_eq16_against_a_dense_solve(gen):
     assert task.loss(g, target, data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-9)
     assert task.loss(g, target, data, slice(None), SimpleNamespace(aux_loss=0.0, beta=beta)).item() == \
         pytest.approx(np.mean((g - target).numpy() ** 2), rel=1e-12)
+    assert np.allclose(task.image(g, y, k, beta).reshape(-1).numpy(), x_g, atol=1e-9)
+    for bad in (None, 0.0, torch.tensor([0.3, -1.0])):
+        with pytest.raises(ValueError, match="positive beta"):
+            task.image(g, y, k, bad)
 
 
 def _two_noise_levels(gen, task, H: int = 6, W: int = 5):
@@ -220,6 +224,7 @@ def test_noise_aware_gradient_task_weights_eq14_and_eq16_by_one_over_sigma(gen):
         assert float(f(g)[b]) == pytest.approx(0.5 * w * np.sum((Kg - DY) ** 2), rel=1e-10)
         rhs = w * K.T @ y[b].reshape(-1).numpy() + beta * D.T @ g[b].reshape(-1).numpy()
         x_g.append(np.linalg.solve(w * K.T @ K + beta * D.T @ D, rhs))
+    assert np.allclose(task.image(g, y, k, beta, sigma).reshape(2, -1).numpy(), np.stack(x_g), atol=1e-9)
     by_hand = np.mean((g - task.target(x)).numpy() ** 2) + np.mean((np.stack(x_g) - x.reshape(2, -1).numpy()) ** 2)
     assert task.loss(g, task.target(x), data, slice(None), cfg).item() == pytest.approx(by_hand, rel=1e-9)
     unweighted = get_task("gradient").loss(g, task.target(x), data, slice(None), cfg).item()
@@ -245,6 +250,7 @@ def test_coupled_gradient_task_uses_eq15_with_its_own_beta(gen):
         ref = (0.5 * w * np.sum((K @ xb - yb) ** 2) + 0.5 * beta * np.sum((D @ xb - gb) ** 2)) / beta
         assert float(f(g)[b]) == pytest.approx(ref, rel=1e-10)
         assert np.allclose(f.image(g)[b].reshape(-1).numpy(), xb, atol=1e-9)
+        assert np.allclose(task.image(g, y, k, sigma=sigma)[b].reshape(-1).numpy(), xb, atol=1e-9)
     data = TrainingSet(y=y, x=x, kernels=k, embedded=False, sigma=sigma)
     target = task.target(x)
     same = task.loss(g, target, data, slice(None), SimpleNamespace(name="r", aux_loss=1.0, beta=beta)).item()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import time
+from functools import partial
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,15 @@ import numpy as np
 
 from padnet.data.deblur import DeblurSample, deblur_benchmark, levin09
 from padnet.metrics import levin_protocol, sun_protocol
-from padnet.pipelines.deblur import deblur
+from padnet.pipelines.deblur import deblur, weight_for_noise
 from padnet.provenance import provenance
 
-__all__ = ["LEVIN_QUICK", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods", "sample_task",
-           "summarise", "write_csv", "levin_samples", "map_tasks", "read_csv", "compare_with_cache", "provenance"]
+__all__ = ["LEVIN_QUICK", "PHOTO_BORDER", "MethodSpec", "CLASSICAL_BASELINES", "protocol_for", "run_deblur_methods",
+           "sample_task", "summarise", "write_csv", "levin_samples", "map_tasks", "read_csv", "compare_with_cache",
+           "provenance"]
+
+#: border (px) Sun's protocol drops on the photo check's 256 px crops (:mod:`padnet.experiments.photos`)
+PHOTO_BORDER = 15
 
 #: Fixed quick subset of Levin's set: every kernel once, every image twice.
 LEVIN_QUICK = ["im05_flit01", "im06_flit02", "im07_flit03", "im08_flit04",
@@ -39,6 +44,9 @@ class MethodSpec:
     #: ``"given"``: the method is told the sample's noise level; ``"estimated"``: it estimates it from the
     #: blurred input, as ``padnet deblur`` does by default
     sigma: str = "given"
+    #: an oracle tuning no user has: run the method with each of these multiples of its weight for the sample's
+    #: sigma (:func:`~padnet.pipelines.deblur.weight_for_noise`) and keep the best score *on the sample itself*
+    oracle: tuple[float, ...] = ()
 
 
 #: The classical rows of Table 2 that :func:`padnet.pipelines.deblur.deblur` provides, with and without our
@@ -63,8 +71,11 @@ def levin_samples(mode: str = "quick") -> tuple[list[DeblurSample], bool]:
 
 
 def protocol_for(dataset: str):
-    """The benchmark's own scoring: Sun's (50 px border) for ``sun2013`` and ``sun2013-official``,
-    Levin's (15 px crop, +-5 px sub-pixel alignment) otherwise."""
+    """The benchmark's own scoring: Sun's (50 px border) for ``sun2013`` and ``sun2013-official``, Sun's with a
+    :data:`PHOTO_BORDER` px border for the photo check's small crops (``photos``), Levin's (15 px crop, +-5 px
+    sub-pixel alignment) otherwise."""
+    if dataset == "photos":
+        return partial(sun_protocol, border=PHOTO_BORDER)
     return sun_protocol if dataset.startswith("sun2013") else levin_protocol
 
 
@@ -86,10 +97,17 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
         score = protocol_for(s.dataset)
         for spec in specs:
             t0 = time.perf_counter()
-            x = deblur(s.blurred, s.kernel, method=spec.method, lam=spec.lam, p=spec.p, boundary=spec.boundary,
-                       device=device, sigma=s.sigma if spec.sigma == "given" else None)
-            seconds = time.perf_counter() - t0
-            res = score(np.clip(x, 0.0, 1.0), s.sharp)
+            if spec.oracle:
+                rule = weight_for_noise(spec.method, s.sigma)
+                res = max((score(np.clip(deblur(s.blurred, s.kernel, method=spec.method, lam=c * rule, p=spec.p,
+                                                boundary=spec.boundary, device=device), 0.0, 1.0), s.sharp)
+                           for c in spec.oracle), key=lambda r: r["psnr"])
+                seconds = time.perf_counter() - t0  # scoring included: every weight is scored
+            else:
+                x = deblur(s.blurred, s.kernel, method=spec.method, lam=spec.lam, p=spec.p, boundary=spec.boundary,
+                           device=device, sigma=s.sigma if spec.sigma == "given" else None)
+                seconds = time.perf_counter() - t0
+                res = score(np.clip(x, 0.0, 1.0), s.sharp)
             rows.append({"method": spec.label, "boundary": spec.boundary, "dataset": s.dataset, "image": s.name,
                          "kernel": s.kernel_id, "psnr": res["psnr"], "ssim": res["ssim"], "seconds": seconds,
                          "embedded": s.embedded, "sigma": s.sigma})

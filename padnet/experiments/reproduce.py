@@ -6,7 +6,9 @@ The cached full runs are produced by ``padnet reproduce TABLE --out data/results
 Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method on Levin and Sun),
 ``table3`` (Table 3: dehazing on SOTS-indoor and Middlebury) and
 ``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling) and
-``noise-sweep`` (deblurring at 0.5-5% noise, :mod:`padnet.experiments.noise_sweep`).
+``noise-sweep`` (deblurring at 0.5-5% noise, :mod:`padnet.experiments.noise_sweep`) and ``noise-photos`` (the
+same on photos in none of the project's sets, against oracle-tuned classical weights,
+:mod:`padnet.experiments.photos`; needs no benchmark data).
 ``table2 --sun all`` (all 640 synthesised Sun inputs) has its own cache, ``data/results/table2-sun640/``.
 """
 
@@ -18,9 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from padnet.checks import resolve_device
+from padnet.checks import InputError, resolve_device
 from padnet.data import EMBEDDED_NOTICE, DataError, available
-from padnet.experiments import noise_sweep, paper, table1, table2, table3
+from padnet.experiments import noise_sweep, paper, photos, table1, table2, table3
 from padnet.experiments.common import (
     CLASSICAL_BASELINES,
     compare_with_cache,
@@ -54,7 +56,7 @@ SUN640_CACHE = "table2-sun640"
 
 #: benchmarks each table's quick run needs (without them it runs on the embedded set and compares nothing)
 _DATASETS = {"table1": ["levin09"], "table2": ["levin09", "sun2013"], "table3": ["sots_indoor", "middlebury2005"],
-             "baselines": ["levin09"], "noise-sweep": ["levin09", "sun2013"]}
+             "baselines": ["levin09"], "noise-sweep": ["levin09", "sun2013"], "noise-photos": []}
 
 
 def cached(table: str, name: str) -> list[dict]:
@@ -86,6 +88,9 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     """
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
+    specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS}.get(table)
+    if specs is not None:
+        _labels(specs, methods, table)  # unknown method names: one line, before any work
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
     cache = _per_image_cache(table, cache_table)
     if quick and all(available(d) for d in _DATASETS[table]) and not cache.is_file():
@@ -102,6 +107,8 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
         return _baselines(quick, out, device)
     if table == "noise-sweep":
         return _noise_sweep(quick, out, device, jobs, methods)
+    if table == "noise-photos":
+        return _noise_photos(quick, out, device, jobs, methods)
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -201,9 +208,7 @@ def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[s
     for name in _DATASETS["noise-sweep"]:
         if not available(name):
             raise DataError(f"the noise sweep needs {name} under PADNET_DATA (it has no embedded variant)")
-    labels = None
-    if methods:  # deblur method names -> the sweep's rows that use them
-        labels = [m.label for m in noise_sweep.METHODS if m.method in methods]
+    labels = _labels(noise_sweep.METHODS, methods, "noise-sweep")
     res = noise_sweep.noise_sweep(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
     wall = res["wall_seconds"]
     print(f"Noise sweep ({mode}, {len(res['per_image'])} rows, {wall:.0f} s): PSNR / SSIM per sigma")
@@ -215,6 +220,35 @@ def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[s
               f"{r['its psnr']:.2f} dB, margin {r['margin']:+.2f} dB")
     options = f" --methods {' '.join(methods)}" if methods else ""
     return _finish("noise-sweep", quick, out, wall, res["per_image"], False, device, ["levin09", "sun2013"],
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
+
+
+def _labels(specs: list, methods: list[str] | None, table: str) -> list[str] | None:
+    """Deblur method names -> the labels of ``table``'s rows that use them (``None``: every row)."""
+    if not methods:
+        return None
+    unknown = sorted(set(methods) - {m.method for m in specs})
+    if unknown:
+        raise InputError(f"{table} has no rows of method(s) {unknown}; expected some of "
+                         f"{sorted({m.method for m in specs})}")
+    return [m.label for m in specs if m.method in methods]
+
+
+def _noise_photos(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None) -> int:
+    mode = "quick" if quick else "full"
+    labels = _labels(photos.METHODS, methods, "noise-photos")
+    res = photos.photo_check(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
+    wall = res["wall_seconds"]
+    print(f"Photo check ({mode}, {len(res['per_image'])} rows, {wall:.0f} s): PSNR / SSIM per sigma")
+    for r in res["summary"]:
+        print(f"sigma {100 * float(r['sigma']):4.1f}%  {r['method']:26s} {r['psnr']:6.2f} {r['ssim']:6.3f} "
+              f"{r['seconds']:6.2f} s")
+    for r in photos.margins(res["summary"]):
+        cells = ", ".join(f"{label} {r[label]:.2f} dB (margin {r['margin of ' + label]:+.2f})"
+                          for label in ("Ours (I)", "Ours (I), sigma estimated") if label in r)
+        print(f"sigma {100 * r['sigma']:4.1f}%: best classical {r['best classical']} {r['its psnr']:.2f} dB; {cells}")
+    options = f" --methods {' '.join(methods)}" if methods else ""
+    return _finish("noise-photos", quick, out, wall, res["per_image"], False, device, [],
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
 
 

@@ -1,0 +1,147 @@
+"""The photo check: the noise sweep on photos that are in none of the project's sets, against classical methods
+whose weight is tuned on each test image (an oracle no user has).
+
+The noise sweep (:mod:`padnet.experiments.noise_sweep`) scores Sun's ground truths; a user deblurs her own
+photos.  Here the inputs are centre :data:`PHOTO_CROP` x :data:`PHOTO_CROP` grey crops of scikit-image's
+:data:`PHOTOS` (shipped with scikit-image; none is in Train400, Levin's or Sun's sets or the embedded default),
+blurred by :data:`KERNEL_SIZES` generated camera-shake PSFs (:func:`~padnet.physics.kernels.random_motion_kernel`,
+seed :data:`KERNEL_SEED`) by the code that makes Sun's inputs (:func:`padnet.data.deblur.sun2013_synthesize`:
+replicate borders, N(0, sigma^2), 8-bit rounding) at every sigma of the sweep, and scored by Sun's protocol
+with a :data:`PHOTO_BORDER` px border (the crops are small).
+
+Methods: as in the sweep (TV and HL with the weight of their Train400 rule, BM3D-DEB told sigma, both PADNets
+told sigma, the implicit one also with sigma estimated as ``padnet deblur`` does by default), plus TV and HL with
+the best of :data:`ORACLE_SCALES` times that weight *on the test image itself*.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from padnet.checks import InputError, resolve_device
+from padnet.data import DeblurSample
+from padnet.data.deblur import rgb2gray_matlab, sun2013_synthesize
+from padnet.experiments.common import PHOTO_BORDER, MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
+from padnet.experiments.noise_sweep import SWEEP_SIGMAS
+from padnet.physics.kernels import random_motion_kernel
+
+__all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES", "QUICK",
+           "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check", "margins"]
+
+#: scikit-image photos (bundled with the package, no download)
+PHOTOS = ("rocket", "cat", "clock", "coins")
+#: side of the centre crop (the smallest photo is 300 px high)
+PHOTO_CROP = 256
+#: sizes of the generated camera-shake PSFs
+KERNEL_SIZES = (17, 23)
+KERNEL_SEED = 7
+#: seed of the noise; input (photo i, kernel j, level a) uses ``np.random.default_rng([SEED, i, j, a])``
+SEED = 2026
+#: multiples of a method's rule weight tried on each test image by the oracle rows
+ORACLE_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
+#: the quick subset: the first photo with the first kernel, every sigma
+QUICK = {"photos": PHOTOS[:1], "kernels": (1,)}
+
+METHODS = [
+    MethodSpec("TV", "tv"), MethodSpec("HL", "hl"),
+    MethodSpec("TV (oracle weight)", "tv", oracle=ORACLE_SCALES),
+    MethodSpec("HL (oracle weight)", "hl", oracle=ORACLE_SCALES),
+    MethodSpec("BM3D-DEB", "bm3d"),
+    MethodSpec("Ours (E)", "epadnet"), MethodSpec("Ours (I)", "ipadnet"),
+    MethodSpec("Ours (I), sigma estimated", "ipadnet", sigma="estimated"),
+]
+#: the classical methods the margins are taken against
+CLASSICAL = ("TV", "HL", "TV (oracle weight)", "HL (oracle weight)", "BM3D-DEB")
+
+
+def photo(name: str, size: int = PHOTO_CROP) -> np.ndarray:
+    """Centre ``size`` x ``size`` crop of scikit-image's photo ``name``, grey (MATLAB's weights), [0, 1] float64."""
+    from skimage import data as skdata
+
+    img = getattr(skdata, name)()
+    img = rgb2gray_matlab(img) if img.ndim == 3 else img.astype(np.float64)
+    r, c = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
+    return np.ascontiguousarray(img[r:r + size, c:c + size]) / 255.0
+
+
+def photo_kernels() -> list[np.ndarray]:
+    """The :data:`KERNEL_SIZES` convolution PSFs of the check (fixed seed)."""
+    rng = np.random.default_rng(KERNEL_SEED)
+    return [random_motion_kernel(s, rng) for s in KERNEL_SIZES]
+
+
+def photo_samples(quick: bool = False) -> list[DeblurSample]:
+    """The check's inputs, ordered by photo, kernel and sigma (dataset ``photos``)."""
+    names = QUICK["photos"] if quick else PHOTOS
+    kernels = photo_kernels()
+    ids = QUICK["kernels"] if quick else tuple(range(1, len(kernels) + 1))
+    out = []
+    for name in names:
+        i = PHOTOS.index(name)
+        g = photo(name)
+        for j in ids:
+            k = kernels[j - 1]
+            for a, sigma in enumerate(SWEEP_SIGMAS):
+                y = sun2013_synthesize(g, np.ascontiguousarray(k[::-1, ::-1]), np.random.default_rng([SEED, i, j, a]),
+                                       sigma=sigma)
+                out.append(DeblurSample(name=f"{name}_k{j}_s{1000 * sigma:03.0f}", blurred=y, sharp=g, kernel=k,
+                                        dataset="photos", kernel_id=j, sigma=sigma))
+    return out
+
+
+def photo_check(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
+                progress: bool = True, methods: list[str] | None = None) -> dict:
+    """Run the check.
+
+    Args:
+        mode: ``quick`` (:data:`QUICK`) or ``full`` (every photo and kernel), every sigma.
+        out: folder for ``noise_photos.csv`` (mean per method and sigma) and ``noise_photos_per_image.csv``.
+        device, jobs: as :func:`padnet.experiments.table2.table2`.
+        methods: labels of :data:`METHODS` to run (default: all).
+
+    Returns:
+        ``{"summary": rows, "per_image": rows, "wall_seconds": s}``.
+    """
+    if mode not in ("quick", "full"):
+        raise InputError(f"mode must be 'quick' or 'full', got {mode!r}")
+    known = [m.label for m in METHODS]
+    if methods is not None and (not methods or set(methods) - set(known)):
+        raise InputError(f"unknown photo-check method(s) {sorted(set(methods or []) - set(known))}; "
+                         f"expected some of {known}")
+    specs = [m for m in METHODS if methods is None or m.label in methods]
+    samples = photo_samples(mode == "quick")
+    dev = resolve_device(device)
+    jobs = 1 if dev.type == "cuda" else max(1, jobs)
+    tasks = [(run_deblur_methods, s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
+    t0 = time.perf_counter()
+    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"photo check ({mode})", progress) for r in rs]
+    order = {m.label: i for i, m in enumerate(METHODS)}
+    summary = sorted(summarise(rows, by=("method", "sigma")), key=lambda r: (r["sigma"], order[r["method"]]))
+    result = {"summary": summary, "per_image": rows, "wall_seconds": time.perf_counter() - t0}
+    if out is not None:
+        out = Path(out)
+        write_csv(rows, out / "noise_photos_per_image.csv")
+        write_csv(summary, out / "noise_photos.csv")
+    return result
+
+
+def margins(summary: list[dict], ours: tuple[str, ...] = ("Ours (I)", "Ours (I), sigma estimated")) -> list[dict]:
+    """Per sigma: the best classical method (:data:`CLASSICAL`, oracle rows included), its PSNR, and each of
+    ``ours`` with its margin (dB)."""
+    out = []
+    for sigma in sorted({float(r["sigma"]) for r in summary}):
+        at = {r["method"]: float(r["psnr"]) for r in summary if float(r["sigma"]) == sigma}
+        classical = [m for m in CLASSICAL if m in at]
+        if not classical:
+            continue
+        best = max(classical, key=at.get)
+        row = {"sigma": sigma, "best classical": best, "its psnr": at[best]}
+        for label in ours:
+            if label in at:
+                row[label] = at[label]
+                row[f"margin of {label}"] = at[label] - at[best]
+        out.append(row)
+    return out

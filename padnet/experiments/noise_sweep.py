@@ -24,7 +24,7 @@ from padnet.data import DeblurSample
 from padnet.experiments.common import MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
-           "best_classical"]
+           "run_levels", "best_classical"]
 
 #: noise levels (std, [0, 1] units)
 SWEEP_SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
@@ -88,23 +88,36 @@ def noise_sweep(mode: str = "quick", out: str | Path | None = None, device: str 
     """
     if mode not in ("quick", "full"):
         raise InputError(f"mode must be 'quick' or 'full', got {mode!r}")
-    known = [m.label for m in METHODS]
+    return run_levels(sweep_samples(mode == "quick"), METHODS, methods, "noise_sweep", out, device, jobs, progress,
+                      f"noise sweep ({mode})")
+
+
+def run_levels(samples: list[DeblurSample], all_specs: list[MethodSpec], methods: list[str] | None, stem: str,
+               out: str | Path | None, device: str, jobs: int, progress: bool, desc: str) -> dict:
+    """Every sample with the specs of ``all_specs`` labelled ``methods`` (default: all), in ``jobs`` worker
+    processes on CPU; the mean per method and sigma, ordered by sigma and then as ``all_specs``; with ``out``,
+    written to ``<stem>.csv`` and ``<stem>_per_image.csv`` there.  The sweep and the photo check
+    (:mod:`padnet.experiments.photos`) run through this.
+
+    Returns:
+        ``{"summary": rows, "per_image": rows, "wall_seconds": s}``.
+    """
+    known = [m.label for m in all_specs]
     if methods is not None and (not methods or set(methods) - set(known)):
-        raise InputError(f"unknown sweep method(s) {sorted(set(methods or []) - set(known))}; expected some of {known}")
-    specs = [m for m in METHODS if methods is None or m.label in methods]
-    samples = sweep_samples(mode == "quick")
+        raise InputError(f"unknown method(s) {sorted(set(methods or []) - set(known))}; expected some of {known}")
+    specs = [m for m in all_specs if methods is None or m.label in methods]
     dev = resolve_device(device)
     jobs = 1 if dev.type == "cuda" else max(1, jobs)
     tasks = [(run_deblur_methods, s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
     t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"noise sweep ({mode})", progress) for r in rs]
-    order = {m.label: i for i, m in enumerate(METHODS)}
+    rows = [r for rs in map_tasks(sample_task, tasks, jobs, desc, progress) for r in rs]
+    order = {label: i for i, label in enumerate(known)}
     summary = sorted(summarise(rows, by=("method", "sigma")), key=lambda r: (r["sigma"], order[r["method"]]))
     result = {"summary": summary, "per_image": rows, "wall_seconds": time.perf_counter() - t0}
     if out is not None:
         out = Path(out)
-        write_csv(rows, out / "noise_sweep_per_image.csv")
-        write_csv(summary, out / "noise_sweep.csv")
+        write_csv(rows, out / f"{stem}_per_image.csv")
+        write_csv(summary, out / f"{stem}.csv")
     return result
 
 

@@ -16,16 +16,15 @@ the best of :data:`ORACLE_SCALES` times that weight *on the test image itself*.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
-from padnet.checks import InputError, resolve_device
+from padnet.checks import InputError
 from padnet.data import DeblurSample
 from padnet.data.deblur import rgb2gray_matlab, sun2013_synthesize
-from padnet.experiments.common import PHOTO_BORDER, MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
-from padnet.experiments.noise_sweep import SWEEP_SIGMAS
+from padnet.experiments.common import PHOTO_BORDER, MethodSpec
+from padnet.experiments.noise_sweep import SWEEP_SIGMAS, run_levels
 from padnet.physics.kernels import random_motion_kernel
 
 __all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES", "QUICK",
@@ -107,25 +106,8 @@ def photo_check(mode: str = "quick", out: str | Path | None = None, device: str 
     """
     if mode not in ("quick", "full"):
         raise InputError(f"mode must be 'quick' or 'full', got {mode!r}")
-    known = [m.label for m in METHODS]
-    if methods is not None and (not methods or set(methods) - set(known)):
-        raise InputError(f"unknown photo-check method(s) {sorted(set(methods or []) - set(known))}; "
-                         f"expected some of {known}")
-    specs = [m for m in METHODS if methods is None or m.label in methods]
-    samples = photo_samples(mode == "quick")
-    dev = resolve_device(device)
-    jobs = 1 if dev.type == "cuda" else max(1, jobs)
-    tasks = [(run_deblur_methods, s, specs, str(dev), 1 if jobs > 1 else 0) for s in samples]
-    t0 = time.perf_counter()
-    rows = [r for rs in map_tasks(sample_task, tasks, jobs, f"photo check ({mode})", progress) for r in rs]
-    order = {m.label: i for i, m in enumerate(METHODS)}
-    summary = sorted(summarise(rows, by=("method", "sigma")), key=lambda r: (r["sigma"], order[r["method"]]))
-    result = {"summary": summary, "per_image": rows, "wall_seconds": time.perf_counter() - t0}
-    if out is not None:
-        out = Path(out)
-        write_csv(rows, out / "noise_photos_per_image.csv")
-        write_csv(summary, out / "noise_photos.csv")
-    return result
+    return run_levels(photo_samples(mode == "quick"), METHODS, methods, "noise_photos", out, device, jobs, progress,
+                      f"photo check ({mode})")
 
 
 def margins(summary: list[dict], ours: tuple[str, ...] = ("Ours (I)", "Ours (I), sigma estimated")) -> list[dict]:

@@ -6,8 +6,9 @@ photos.  Here the inputs are centre :data:`PHOTO_CROP` x :data:`PHOTO_CROP` grey
 :data:`PHOTOS` (shipped with scikit-image; none is in Train400, Levin's or Sun's sets or the embedded default),
 blurred by :data:`KERNEL_SIZES` generated camera-shake PSFs (:func:`~padnet.physics.kernels.random_motion_kernel`,
 seed :data:`KERNEL_SEED`) by the code that makes Sun's inputs (:func:`padnet.data.deblur.sun2013_synthesize`:
-replicate borders, N(0, sigma^2), 8-bit rounding) at every sigma of the sweep, and scored by Sun's protocol
-with a :data:`PHOTO_BORDER` px border (the crops are small).
+replicate borders, N(0, sigma^2), 8-bit rounding) at every sigma of the sweep and at the nearly noise-free
+levels 0 and 0.1% (:data:`PHOTO_SIGMAS`), and scored by Sun's protocol with a :data:`PHOTO_BORDER` px border
+(the crops are small).
 
 Methods: as in the sweep (TV and HL with the weight of their Train400 rule, BM3D-DEB told sigma, both PADNets
 told sigma, the implicit one also with sigma estimated as ``padnet deblur`` does by default), plus TV and HL with
@@ -27,7 +28,7 @@ from padnet.experiments.common import PHOTO_BORDER, MethodSpec
 from padnet.experiments.noise_sweep import SWEEP_SIGMAS, run_levels
 from padnet.physics.kernels import random_motion_kernel
 
-__all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES", "QUICK",
+__all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "PHOTO_SIGMAS", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES", "QUICK",
            "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check", "margins"]
 
 #: scikit-image photos (bundled with the package, no download)
@@ -37,11 +38,14 @@ PHOTO_CROP = 256
 #: sizes of the generated camera-shake PSFs
 KERNEL_SIZES = (17, 23)
 KERNEL_SEED = 7
+#: noise levels (std, [0, 1] units): the sweep's and two below them, where the default's floor on the estimated
+#: sigma (:data:`padnet.pipelines.deblur.SIGMA_DEFAULT_FLOOR`) is what matters
+PHOTO_SIGMAS = (0.0, 0.001) + SWEEP_SIGMAS
 #: seed of the noise; input (photo i, kernel j, level a) uses ``np.random.default_rng([SEED, i, j, a])``
 SEED = 2026
 #: multiples of a method's rule weight tried on each test image by the oracle rows
 ORACLE_SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
-#: the quick subset: the first photo with the first kernel, every sigma
+#: the quick subset: the first photo with the first kernel, every sigma of :data:`PHOTO_SIGMAS`
 QUICK = {"photos": PHOTOS[:1], "kernels": (1,)}
 
 METHODS = [
@@ -83,7 +87,7 @@ def photo_samples(quick: bool = False) -> list[DeblurSample]:
         g = photo(name)
         for j in ids:
             k = kernels[j - 1]
-            for a, sigma in enumerate(SWEEP_SIGMAS):
+            for a, sigma in enumerate(PHOTO_SIGMAS):
                 y = sun2013_synthesize(g, np.ascontiguousarray(k[::-1, ::-1]), np.random.default_rng([SEED, i, j, a]),
                                        sigma=sigma)
                 out.append(DeblurSample(name=f"{name}_k{j}_s{1000 * sigma:03.0f}", blurred=y, sharp=g, kernel=k,

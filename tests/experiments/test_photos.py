@@ -18,12 +18,11 @@ def test_photo_inputs_carry_the_noise_of_their_level_and_are_in_no_project_set()
     from scipy.ndimage import convolve
 
     from padnet.data.deblur import EMBEDDED_IMAGES
-    from padnet.experiments.noise_sweep import SWEEP_SIGMAS
-    from padnet.experiments.photos import PHOTO_CROP, PHOTOS, photo_samples
+    from padnet.experiments.photos import PHOTO_CROP, PHOTO_SIGMAS, PHOTOS, photo_samples
 
     assert not set(PHOTOS) & set(EMBEDDED_IMAGES)
     samples = photo_samples(quick=True)
-    assert [s.sigma for s in samples] == list(SWEEP_SIGMAS)
+    assert [s.sigma for s in samples] == list(PHOTO_SIGMAS) and PHOTO_SIGMAS[0] == 0.0
     for s in samples:
         assert s.sharp.shape == (PHOTO_CROP, PHOTO_CROP) and s.kernel.sum() == pytest.approx(1.0)
         noiseless = convolve(s.sharp, s.kernel, mode="nearest")
@@ -64,14 +63,13 @@ def test_margins_take_the_best_classical_row_oracles_included():
 
 
 def test_cached_photo_check_covers_every_input_with_clean_provenance():
-    from padnet.experiments.noise_sweep import SWEEP_SIGMAS
-    from padnet.experiments.photos import KERNEL_SIZES, METHODS, PHOTOS
+    from padnet.experiments.photos import KERNEL_SIZES, METHODS, PHOTO_SIGMAS, PHOTOS
 
     prov = json.loads((FOLDER / "provenance.json").read_text())
     assert prov["uncommitted_changes"] is False and prov["mode"] == "full" and "noise-photos" in prov["command"]
     per_image = read_csv(FOLDER / "noise_photos_per_image.csv")
     expected = {f"{p}_k{j}_s{1000 * s:03.0f}" for p in PHOTOS for j in range(1, len(KERNEL_SIZES) + 1)
-                for s in SWEEP_SIGMAS}
+                for s in PHOTO_SIGMAS}
     for m in METHODS:
         assert {r["image"] for r in per_image if r["method"] == m.label} == expected, m.label
     for r in read_csv(FOLDER / "noise_photos.csv"):  # the summary is the mean of the per-image rows

@@ -219,8 +219,9 @@ def _cmd_deblur(args) -> int:
         sigma, est = default_sigma(y)
         how = "estimated from the blurred image (wavelet MAD)"
         if sigma > est:
-            how += (f"; the estimate, {100 * est:.2f}%, is below the default's floor ({100 * SIGMA_DEFAULT_FLOOR:.1f}%),"
-                    " which real captures need; for a synthetic blur with its exact kernel, give --sigma")
+            how += (f"; the estimate, {100 * est:.2f}%, is below the default's floor "
+                    f"({100 * SIGMA_DEFAULT_FLOOR:.1f}%), which real captures need; for a synthetic blur with its "
+                    "exact kernel, give --sigma")
     print(f"noise sigma = {sigma:.4f} ({100 * sigma:.2f}% of the range), {how}")
     method = args.method
     if method == "auto":

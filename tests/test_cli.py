@@ -236,6 +236,19 @@ def test_deblur_prints_the_noise_it_used_and_warns_far_from_the_training_noise(t
     assert "warning: csf was trained at 1.0% noise" in out.err
 
 
+def test_deblur_says_when_the_noise_floor_overrides_the_estimate(tmp_path, capsys):
+    """A noise-free synthetic blur: the estimate is far below 0.5%, the default uses the floor and says why and
+    what to do; told --sigma, it says nothing of the floor."""
+    y, k = _blurred_photo(tmp_path, 0.0)
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--method", "wiener"])
+    out = capsys.readouterr().out
+    assert code == 0 and float(out.split("noise sigma = ")[1].split()[0]) == 0.005
+    assert "below the default's floor (0.5%)" in out and "give --sigma" in out
+    code = main(["deblur", str(y), str(k), "-o", str(tmp_path / "x.npy"), "--method", "wiener", "--sigma", "0"])
+    out = capsys.readouterr().out
+    assert code == 0 and "floor" not in out and "given" in out
+
+
 @pytest.mark.parametrize("bad", ["-0.01", "0.5", "nan"])
 def test_deblur_refuses_a_sigma_outside_the_range_in_one_line(tmp_path, capsys, bad):
     y, k = _blurred_photo(tmp_path, 0.01)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import time
-from functools import partial
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np

@@ -28,8 +28,8 @@ from padnet.experiments.common import PHOTO_BORDER, MethodSpec
 from padnet.experiments.noise_sweep import SWEEP_SIGMAS, run_levels
 from padnet.physics.kernels import random_motion_kernel
 
-__all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "PHOTO_SIGMAS", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES", "QUICK",
-           "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check", "margins"]
+__all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "PHOTO_SIGMAS", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES",
+           "QUICK", "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check", "margins"]
 
 #: scikit-image photos (bundled with the package, no download)
 PHOTOS = ("rocket", "cat", "clock", "coins")

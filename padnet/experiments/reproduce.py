@@ -210,7 +210,7 @@ def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[s
             raise DataError(f"the noise sweep needs {name} under PADNET_DATA (it has no embedded variant)")
     labels = _labels(noise_sweep.METHODS, methods, "noise-sweep")
     res = noise_sweep.noise_sweep(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
-    wall = _print_levels(f"Noise sweep ({mode}", res)
+    wall = _print_levels("Noise sweep", mode, res)
     for r in noise_sweep.best_classical(res["summary"]):
         print(f"sigma {100 * r['sigma']:4.1f}%: Ours (I) {r['Ours (I)']:.2f} dB, best classical {r['best classical']} "
               f"{r['its psnr']:.2f} dB, margin {r['margin']:+.2f} dB")
@@ -219,11 +219,11 @@ def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[s
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
 
 
-def _print_levels(title: str, res: dict) -> float:
+def _print_levels(title: str, mode: str, res: dict) -> float:
     """Print a run of :func:`padnet.experiments.noise_sweep.run_levels` (mean PSNR / SSIM / seconds per method and
     sigma); returns its wall time."""
     wall = res["wall_seconds"]
-    print(f"{title}, {len(res['per_image'])} rows, {wall:.0f} s): PSNR / SSIM per sigma")
+    print(f"{title} ({mode}, {len(res['per_image'])} rows, {wall:.0f} s): PSNR / SSIM per sigma")
     for r in res["summary"]:
         print(f"sigma {100 * float(r['sigma']):4.1f}%  {r['method']:26s} {r['psnr']:6.2f} {r['ssim']:6.3f} "
               f"{r['seconds']:6.2f} s")
@@ -245,7 +245,7 @@ def _noise_photos(quick: bool, out: Path, device: str, jobs: int, methods: list[
     mode = "quick" if quick else "full"
     labels = _labels(photos.METHODS, methods, "noise-photos")
     res = photos.photo_check(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
-    wall = _print_levels(f"Photo check ({mode}", res)
+    wall = _print_levels("Photo check", mode, res)
     for r in photos.margins(res["summary"]):
         cells = ", ".join(f"{label} {r[label]:.2f} dB (margin {r['margin of ' + label]:+.2f})"
                           for label in ("Ours (I)", "Ours (I), sigma estimated") if label in r)

@@ -24,7 +24,7 @@ from padnet.data import DeblurSample
 from padnet.experiments.common import MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
-           "run_levels", "best_classical"]
+           "inputs_at_levels", "run_levels", "margins"]
 
 #: noise levels (std, [0, 1] units)
 SWEEP_SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
@@ -61,13 +61,21 @@ def sweep_samples(quick: bool = False) -> list[DeblurSample]:
     for i in images:
         g = _crop(data.sun2013_sharp(i), SWEEP_CROP)
         for j in kernels:
-            k = levin[j - 1]
-            for a, sigma in enumerate(SWEEP_SIGMAS):
-                y = data.sun2013_synthesize(g, np.ascontiguousarray(k[::-1, ::-1]), np.random.default_rng([SEED, i, j, a]),
-                                            sigma=sigma)
-                out.append(DeblurSample(name=f"sun_{i:03d}_k{j}_s{1000 * sigma:03.0f}", blurred=y, sharp=g, kernel=k,
-                                        dataset="sun2013-sweep", kernel_id=j, sigma=sigma))
+            out += inputs_at_levels(g, levin[j - 1], SWEEP_SIGMAS, (SEED, i, j), f"sun_{i:03d}_k{j}", "sun2013-sweep", j)
     return out
+
+
+def inputs_at_levels(sharp: np.ndarray, kernel: np.ndarray, sigmas: tuple[float, ...], seed: tuple[int, ...],
+                     name: str, dataset: str, kernel_id: int) -> list[DeblurSample]:
+    """``sharp`` blurred by the convolution PSF ``kernel`` with Sun's synthesis
+    (:func:`padnet.data.deblur.sun2013_synthesize`: replicate borders, noise, 8 bits) at every sigma of ``sigmas``;
+    level ``a`` draws its noise from ``np.random.default_rng([*seed, a])`` and is named ``{name}_s{1000 sigma:03.0f}``.
+    The sweep's inputs and the photo check's (:mod:`padnet.experiments.photos`) are made by this."""
+    corr = np.ascontiguousarray(kernel[::-1, ::-1])  # Sun's code correlates
+    return [DeblurSample(name=f"{name}_s{1000 * sigma:03.0f}", sharp=sharp, kernel=kernel, dataset=dataset,
+                         kernel_id=kernel_id, sigma=sigma,
+                         blurred=data.sun2013_synthesize(sharp, corr, np.random.default_rng([*seed, a]), sigma=sigma))
+            for a, sigma in enumerate(sigmas)]
 
 
 def noise_sweep(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
@@ -121,16 +129,22 @@ def run_levels(samples: list[DeblurSample], all_specs: list[MethodSpec], methods
     return result
 
 
-def best_classical(summary: list[dict]) -> list[dict]:
-    """Per sigma: the best classical method (:data:`CLASSICAL`), its PSNR, Ours (I)'s, and the margin (dB)."""
+def margins(summary: list[dict], classical: tuple[str, ...] = CLASSICAL, ours: tuple[str, ...] = ("Ours (I)",)
+            ) -> list[dict]:
+    """Per sigma of a summary (:func:`run_levels`): the best of the ``classical`` rows, its PSNR, and each of ``ours``
+    with its margin over it (dB), keys ``label`` and ``margin of label``; levels without a classical row are left out.
+    The sweep's margins (default arguments) and the photo check's (:data:`padnet.experiments.photos.CLASSICAL`)."""
     out = []
     for sigma in sorted({float(r["sigma"]) for r in summary}):
-        at = {r["method"]: r for r in summary if float(r["sigma"]) == sigma}
-        classical = [at[m] for m in CLASSICAL if m in at]
-        if not classical or "Ours (I)" not in at:
+        at = {r["method"]: float(r["psnr"]) for r in summary if float(r["sigma"]) == sigma}
+        present = [m for m in classical if m in at]
+        if not present:
             continue
-        best = max(classical, key=lambda r: float(r["psnr"]))
-        ours = float(at["Ours (I)"]["psnr"])
-        out.append({"sigma": sigma, "best classical": best["method"], "its psnr": float(best["psnr"]),
-                    "Ours (I)": ours, "margin": ours - float(best["psnr"])})
+        best = max(present, key=at.get)
+        row = {"sigma": sigma, "best classical": best, "its psnr": at[best]}
+        for label in ours:
+            if label in at:
+                row[label] = at[label]
+                row[f"margin of {label}"] = at[label] - at[best]
+        out.append(row)
     return out

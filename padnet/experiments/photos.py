@@ -23,13 +23,13 @@ import numpy as np
 
 from padnet.checks import InputError
 from padnet.data import DeblurSample
-from padnet.data.deblur import rgb2gray_matlab, sun2013_synthesize
+from padnet.data.deblur import rgb2gray_matlab
 from padnet.experiments.common import PHOTO_BORDER, MethodSpec
-from padnet.experiments.noise_sweep import SWEEP_SIGMAS, run_levels
+from padnet.experiments.noise_sweep import SWEEP_SIGMAS, inputs_at_levels, run_levels
 from padnet.physics.kernels import random_motion_kernel
 
 __all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "PHOTO_SIGMAS", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES",
-           "QUICK", "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check", "margins"]
+           "QUICK", "METHODS", "CLASSICAL", "photo", "photo_kernels", "photo_samples", "photo_check"]
 
 #: scikit-image photos (bundled with the package, no download)
 PHOTOS = ("rocket", "cat", "clock", "coins")
@@ -56,7 +56,7 @@ METHODS = [
     MethodSpec("Ours (E)", "epadnet"), MethodSpec("Ours (I)", "ipadnet"),
     MethodSpec("Ours (I), sigma estimated", "ipadnet", sigma="estimated"),
 ]
-#: the classical methods the margins are taken against
+#: the classical methods the margins are taken against (:func:`padnet.experiments.noise_sweep.margins`)
 CLASSICAL = ("TV", "HL", "TV (oracle weight)", "HL (oracle weight)", "BM3D-DEB")
 
 
@@ -86,12 +86,7 @@ def photo_samples(quick: bool = False) -> list[DeblurSample]:
         i = PHOTOS.index(name)
         g = photo(name)
         for j in ids:
-            k = kernels[j - 1]
-            for a, sigma in enumerate(PHOTO_SIGMAS):
-                y = sun2013_synthesize(g, np.ascontiguousarray(k[::-1, ::-1]), np.random.default_rng([SEED, i, j, a]),
-                                       sigma=sigma)
-                out.append(DeblurSample(name=f"{name}_k{j}_s{1000 * sigma:03.0f}", blurred=y, sharp=g, kernel=k,
-                                        dataset="photos", kernel_id=j, sigma=sigma))
+            out += inputs_at_levels(g, kernels[j - 1], PHOTO_SIGMAS, (SEED, i, j), f"{name}_k{j}", "photos", j)
     return out
 
 
@@ -112,22 +107,3 @@ def photo_check(mode: str = "quick", out: str | Path | None = None, device: str 
         raise InputError(f"mode must be 'quick' or 'full', got {mode!r}")
     return run_levels(photo_samples(mode == "quick"), METHODS, methods, "noise_photos", out, device, jobs, progress,
                       f"photo check ({mode})")
-
-
-def margins(summary: list[dict], ours: tuple[str, ...] = ("Ours (I)", "Ours (I), sigma estimated")) -> list[dict]:
-    """Per sigma: the best classical method (:data:`CLASSICAL`, oracle rows included), its PSNR, and each of
-    ``ours`` with its margin (dB)."""
-    out = []
-    for sigma in sorted({float(r["sigma"]) for r in summary}):
-        at = {r["method"]: float(r["psnr"]) for r in summary if float(r["sigma"]) == sigma}
-        classical = [m for m in CLASSICAL if m in at]
-        if not classical:
-            continue
-        best = max(classical, key=at.get)
-        row = {"sigma": sigma, "best classical": best, "its psnr": at[best]}
-        for label in ours:
-            if label in at:
-                row[label] = at[label]
-                row[f"margin of {label}"] = at[label] - at[best]
-        out.append(row)
-    return out

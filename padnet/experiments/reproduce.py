@@ -89,8 +89,7 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
     specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS}.get(table)
-    if specs is not None:
-        _labels(specs, methods, table)  # unknown method names: one line, before any work
+    labels = None if specs is None else _labels(specs, methods, table)  # unknown names: one line, before any work
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
     cache = _per_image_cache(table, cache_table)
     if quick and all(available(d) for d in _DATASETS[table]) and not cache.is_file():
@@ -106,9 +105,9 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     if table == "baselines":
         return _baselines(quick, out, device)
     if table == "noise-sweep":
-        return _noise_sweep(quick, out, device, jobs, methods)
+        return _noise_sweep(quick, out, device, jobs, methods, labels)
     if table == "noise-photos":
-        return _noise_photos(quick, out, device, jobs, methods)
+        return _noise_photos(quick, out, device, jobs, methods, labels)
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -203,17 +202,18 @@ def _table2(quick: bool, out: Path, device: str, jobs: int, sun: str, methods: l
                    cache_table=SUN640_CACHE if sun == "all" else "table2")
 
 
-def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None) -> int:
+def _noise_sweep(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None,
+                 labels: list[str] | None) -> int:
     mode = "quick" if quick else "full"
     for name in _DATASETS["noise-sweep"]:
         if not available(name):
             raise DataError(f"the noise sweep needs {name} under PADNET_DATA (it has no embedded variant)")
-    labels = _labels(noise_sweep.METHODS, methods, "noise-sweep")
     res = noise_sweep.noise_sweep(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
     wall = _print_levels("Noise sweep", mode, res)
-    for r in noise_sweep.best_classical(res["summary"]):
-        print(f"sigma {100 * r['sigma']:4.1f}%: Ours (I) {r['Ours (I)']:.2f} dB, best classical {r['best classical']} "
-              f"{r['its psnr']:.2f} dB, margin {r['margin']:+.2f} dB")
+    for r in noise_sweep.margins(res["summary"]):
+        if "Ours (I)" in r:
+            print(f"sigma {100 * r['sigma']:4.1f}%: Ours (I) {r['Ours (I)']:.2f} dB, best classical "
+                  f"{r['best classical']} {r['its psnr']:.2f} dB, margin {r['margin of Ours (I)']:+.2f} dB")
     options = f" --methods {' '.join(methods)}" if methods else ""
     return _finish("noise-sweep", quick, out, wall, res["per_image"], False, device, ["levin09", "sun2013"],
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
@@ -241,12 +241,12 @@ def _labels(specs: list, methods: list[str] | None, table: str) -> list[str] | N
     return [m.label for m in specs if m.method in methods]
 
 
-def _noise_photos(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None) -> int:
+def _noise_photos(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None,
+                  labels: list[str] | None) -> int:
     mode = "quick" if quick else "full"
-    labels = _labels(photos.METHODS, methods, "noise-photos")
     res = photos.photo_check(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
     wall = _print_levels("Photo check", mode, res)
-    for r in photos.margins(res["summary"]):
+    for r in noise_sweep.margins(res["summary"], photos.CLASSICAL, ("Ours (I)", "Ours (I), sigma estimated")):
         cells = ", ".join(f"{label} {r[label]:.2f} dB (margin {r['margin of ' + label]:+.2f})"
                           for label in ("Ours (I)", "Ours (I), sigma estimated") if label in r)
         print(f"sigma {100 * r['sigma']:4.1f}%: best classical {r['best classical']} {r['its psnr']:.2f} dB; {cells}")

@@ -312,12 +312,15 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     if isinstance(cfg.task, DeblurGradientTask):  # restore g = D(x), then the image by the linear layer (Eq. 16)
         if isinstance(cfg.task, DeblurCoupledSigmaTask):  # Eq. (15): f_ex on g; the task's beta unless given
             f = cfg.task.fidelity(y32, k32, sigma, beta)
-            beta = f.beta
+            image = f.image  # its inner minimiser: the task's Eq. (16) with f's data term, not built again
         else:  # Eq. (14)
             f = QuadraticFidelity.gradient_domain(y32, k32, w)
             beta = DEFAULTS["epadnet"].lam if beta is None else beta
+
+            def image(g: torch.Tensor) -> torch.Tensor:
+                return cfg.task.image(g, y32, k32, beta, sigma)
         g, _ = padnet_solve(f, nets, cfg.padnet_config(), prox_r=cfg.prox_r())
-        x = cfg.task.image(g, y32, k32, beta, sigma)  # Eq. (16), grad_x f_ex = 0
+        x = image(g)  # Eq. (16), grad_x f_ex = 0
     else:
         x, _ = padnet_solve(QuadraticFidelity.deblur(y32, k32, w), nets, cfg.padnet_config())
     return x.reshape(B, C, H, W).to(y.dtype)

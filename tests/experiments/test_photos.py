@@ -52,12 +52,13 @@ def test_oracle_row_keeps_the_best_weight_on_the_test_image():
 
 
 def test_margins_take_the_best_classical_row_oracles_included():
-    from padnet.experiments.photos import margins
+    from padnet.experiments.noise_sweep import margins
+    from padnet.experiments.photos import CLASSICAL
 
     summary = [{"method": "TV", "sigma": 0.01, "psnr": 30.0}, {"method": "TV (oracle weight)", "sigma": 0.01, "psnr": 30.5},
                {"method": "BM3D-DEB", "sigma": 0.01, "psnr": 30.2}, {"method": "Ours (I)", "sigma": 0.01, "psnr": 31.0},
                {"method": "BM3D-DEB", "sigma": 0.05, "psnr": 25.0}, {"method": "Ours (I)", "sigma": 0.05, "psnr": 24.5}]
-    out = margins(summary)
+    out = margins(summary, CLASSICAL, ("Ours (I)", "Ours (I), sigma estimated"))
     assert [(r["best classical"], r["margin of Ours (I)"]) for r in out] == [("TV (oracle weight)", 0.5),
                                                                             ("BM3D-DEB", -0.5)]
 

@@ -24,7 +24,7 @@ from padnet.data import DeblurSample
 from padnet.experiments.common import MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
-           "inputs_at_levels", "run_levels", "margins"]
+           "inputs_at_levels", "run_levels", "margins", "margins_per_scene"]
 
 #: noise levels (std, [0, 1] units)
 SWEEP_SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
@@ -148,4 +148,21 @@ def margins(summary: list[dict], classical: tuple[str, ...] = CLASSICAL, ours: t
                 row[label] = at[label]
                 row[f"margin of {label}"] = at[label] - at[best]
         out.append(row)
+    return out
+
+
+def scene_of(image: str) -> str:
+    """The scene of an input's name: ``sun_021_k3_s050`` -> ``sun_021`` (the name without kernel and level)."""
+    return image.rsplit("_", 2)[0]
+
+
+def margins_per_scene(per_image: list[dict], classical: tuple[str, ...] = CLASSICAL, ours: str = "Ours (I)"
+                      ) -> list[dict]:
+    """:func:`margins` of each scene separately (its inputs' mean over the kernels): rows ``scene``, ``sigma``,
+    ``best classical``, ``its psnr``, ``ours`` and ``margin of ours`` (dB), ordered by scene and sigma.  The
+    margin of the whole sweep hides how much it depends on the picture; this shows it."""
+    out = []
+    for scene in dict.fromkeys(scene_of(r["image"]) for r in per_image):
+        rows = [r for r in per_image if scene_of(r["image"]) == scene]
+        out += [{"scene": scene, **m} for m in margins(summarise(rows, by=("method", "sigma")), classical, (ours,))]
     return out

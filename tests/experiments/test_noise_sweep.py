@@ -54,3 +54,17 @@ def test_recompute_part_of_the_cached_sweep():
     rows = run_deblur_methods(sample, specs, device="cpu", progress=False)
     cached = read_csv(FOLDER / "noise_sweep_per_image.csv")
     assert compare_with_cache(rows, cached, ("method", "image"), ("psnr", "ssim"), rtol=1e-3) == []
+
+
+def test_margins_per_scene_against_a_hand_computed_case():
+    """Two scenes x two kernels at one level: the per-scene best classical and margin, by hand."""
+    from padnet.experiments.noise_sweep import margins_per_scene
+
+    psnr = {("TV", "sun_001"): (30.0, 32.0), ("BM3D-DEB", "sun_001"): (31.5, 30.5), ("Ours (I)", "sun_001"): (33.0, 33.5),
+            ("TV", "sun_021"): (25.0, 27.0), ("BM3D-DEB", "sun_021"): (24.0, 25.0), ("Ours (I)", "sun_021"): (26.5, 26.5)}
+    rows = [{"method": m, "image": f"{scene}_k{j + 1}_s030", "sigma": 0.03, "psnr": p[j], "ssim": 0.5, "seconds": 1.0}
+            for (m, scene), p in psnr.items() for j in range(2)]
+    got = margins_per_scene(rows)
+    assert [(r["scene"], r["best classical"]) for r in got] == [("sun_001", "TV"), ("sun_021", "TV")]
+    # scene 1: TV 31.0 and BM3D-DEB 31.0 tie -> TV (first of CLASSICAL); ours 33.25; scene 21: TV 26.0, ours 26.5
+    assert got[0]["margin of Ours (I)"] == pytest.approx(2.25) and got[1]["margin of Ours (I)"] == pytest.approx(0.5)

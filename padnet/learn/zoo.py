@@ -36,8 +36,8 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   ``deconv-explicit-ft`` (zero weights on the noise map: at 1% the start is that model), Alg. 2 with 600
   steps per unit at lr 5e-4 and 400 steps of joint fine-tuning through Eq. (16) at lr 1e-4 (19 min on 2
   threads).  Held-out error 0.8383 after stage 1, 0.7140 after stage 6, 0.7023 after the fine-tuning.
-  1200 fine-tuning steps instead (31 min) reached 0.6978 and 0.02-0.06 dB more on the noise sweep, but
-  Levin's captures fell from 32.67 to 32.56 dB, so the recipe keeps 400.  An earlier attempt weighted by
+  1200 fine-tuning steps instead (31 min) reached 0.6978 and 0.02-0.06 dB more on the noise sweep (scenes 1
+  and 41), but Levin's captures fell from 32.67 to 32.56 dB, so the recipe keeps 400.  An earlier attempt weighted by
   ``(1% / sigma)^2``, from ``deconv-explicit``, scored 32.28 dB on Levin and was not adopted.
 * ``deconv-explicit-ex``: the model behind ``padnet deblur --method epadnet``: the same recipe with the
   paper's Eq. (15) as the fidelity of every stage (task ``gradient-ex-sigma-w1``:
@@ -68,7 +68,7 @@ kernels, 1% noise) for 2000 steps of batch 16 per unit:
   whose units start from its last stage's, 800 steps per unit, no joint fine-tuning; 9 min on 2 threads).
   At stage 8 the held-out relative change is 3.6e-3, still above ``eps``; the held-out error falls from
   0.1069 to 0.1064.  On the book's tables it gains 0.02-0.06 dB (Levin 33.67 against 33.63, the noise
-  sweep +0.06 dB at 0.5%, +0.02 dB at 5%) for a third more network time.
+  sweep of scenes 1 and 41 +0.06 dB at 0.5%, +0.02 dB at 5%) for a third more network time.
 
 The width, units and stages are set by the CPU budget of inference: a 1 MP deblur (12 units plus the
 FFT steps) takes 2.6 s (implicit; ``ipadnet``'s 16 units about a third more) and 5.6 s (explicit) on 2

@@ -60,8 +60,9 @@ def test_margins_per_scene_against_a_hand_computed_case():
     """Two scenes x two kernels at one level: the per-scene best classical and margin, by hand."""
     from padnet.experiments.noise_sweep import margins_per_scene
 
-    psnr = {("TV", "sun_001"): (30.0, 32.0), ("BM3D-DEB", "sun_001"): (31.5, 30.5), ("Ours (I)", "sun_001"): (33.0, 33.5),
-            ("TV", "sun_021"): (25.0, 27.0), ("BM3D-DEB", "sun_021"): (24.0, 25.0), ("Ours (I)", "sun_021"): (26.5, 26.5)}
+    psnr = {("TV", "sun_001"): (30.0, 32.0), ("BM3D-DEB", "sun_001"): (31.5, 30.5),
+            ("Ours (I)", "sun_001"): (33.0, 33.5), ("TV", "sun_021"): (25.0, 27.0),
+            ("BM3D-DEB", "sun_021"): (24.0, 25.0), ("Ours (I)", "sun_021"): (26.5, 26.5)}
     rows = [{"method": m, "image": f"{scene}_k{j + 1}_s030", "sigma": 0.03, "psnr": p[j], "ssim": 0.5, "seconds": 1.0}
             for (m, scene), p in psnr.items() for j in range(2)]
     got = margins_per_scene(rows)

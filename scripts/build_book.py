@@ -145,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.no_site:
         return 0
+    missing = [c for c in chapters if not (REPO / f"{c}.ipynb").exists()]
+    if missing:  # Sphinx would stop with an obscure "unable to load the master document" instead
+        print(f"build stopped: the site needs every chapter executed, and {', '.join(missing)} never was; "
+              "run `make book` once (or this script without --only), or pass --no-site", file=sys.stderr)
+        return 1
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(REPO), "--builder", "html", "--warningiserror", "--keep-going"]
     print(" ".join(cmd), flush=True)

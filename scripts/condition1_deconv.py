@@ -31,7 +31,8 @@ def main() -> int:
     for name in EXPLICIT:
         for corrections in (0, 50):
             for r in explicit_condition1(name, corrections, cases=cases):
-                print(f"{name:22s} corrections {corrections:2d}  sigma {100 * r['sigma']:.0f}%: PSNR {r['psnr']:.2f} dB, "
+                print(f"{name:22s} corrections {corrections:2d}  sigma {100 * r['sigma']:.0f}%: "
+                      f"PSNR {r['psnr']:.2f} dB, "
                       f"Condition 1 at {r['held_net']:.2f} of the stages with the units alone, "
                       f"{r['held']:.2f} after the safeguard", flush=True)
     for r in implicit_condition2(IMPLICIT, cases=cases):

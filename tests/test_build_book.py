@@ -1,4 +1,4 @@
-"""scripts/build_book.py: the chapter list of the table of contents, and a clear stop before a site that cannot build."""
+"""scripts/build_book.py: the chapters of the table of contents, and a clear stop before a site that cannot build."""
 
 import importlib.util
 

@@ -1,8 +1,9 @@
 """The convergence conditions of Table 2's deconvolution PADNets, measured along Alg. 1.
 
 The cases are eight 128x128 crops of Train400 images 350-392 (the models' training images, other crops and
-noise: a check of the conditions and of relative PSNR, not a benchmark; the embedded photos without Train400), each blurred circularly by a
-generated motion kernel, with Gaussian noise of each level drawn from one seeded generator per level.
+noise: a check of the conditions and of relative PSNR, not a benchmark; the embedded photos without
+Train400), each blurred circularly by a generated motion kernel, with Gaussian noise of each level drawn
+from one seeded generator per level.
 
 * :func:`explicit_condition1`: the explicit models (Eq. 12's error ``E_k`` against ``C_E ||x_{k+1} - x_k||``),
   run as committed and with Table 1's safeguard (the error correction repeated until Condition 1 holds).
@@ -20,6 +21,7 @@ import warnings
 import numpy as np
 import torch
 
+from padnet.checks import InputError
 from padnet.data.deblur import embedded_deblur_set, train400
 from padnet.data.registry import EMBEDDED_NOTICE, available
 from padnet.learn.alg2 import stage_condition2
@@ -71,7 +73,7 @@ def implicit_condition2(name: str = "deconv-implicit-sigma-w1-k8", sigmas: tuple
     """
     model = load_model(name)
     if model.config.explicit:
-        raise ValueError(f"{name} is an explicit model; Condition 2 is the implicit PADNet's")
+        raise InputError(f"{name} is an explicit model; Condition 2 is the implicit PADNet's")
     pcfg = model.config.padnet_config()
     cases = condition_cases() if cases is None else cases
     rows = []
@@ -102,7 +104,7 @@ def explicit_condition1(name: str, corrections: int, sigmas: tuple[float, ...] =
     share of stages where it holds for the units' own output) and ``held`` (after the repeats)."""
     model = load_model(name)
     if not model.config.explicit:
-        raise ValueError(f"{name} is an implicit model; Condition 1 is the explicit PADNet's")
+        raise InputError(f"{name} is an implicit model; Condition 1 is the explicit PADNet's")
     task = model.config.task
     cfg = PADNetConfig(**{**model.config.padnet_config().to_dict(), "corrections": corrections})
     cases = condition_cases() if cases is None else cases

@@ -151,7 +151,7 @@ def margins(summary: list[dict], classical: tuple[str, ...] = CLASSICAL, ours: t
     return out
 
 
-def scene_of(image: str) -> str:
+def _scene_of(image: str) -> str:
     """The scene of an input's name: ``sun_021_k3_s050`` -> ``sun_021`` (the name without kernel and level)."""
     return image.rsplit("_", 2)[0]
 
@@ -162,7 +162,7 @@ def margins_per_scene(per_image: list[dict], classical: tuple[str, ...] = CLASSI
     ``best classical``, ``its psnr``, ``ours`` and ``margin of ours`` (dB), ordered by scene and sigma.  The
     margin of the whole sweep hides how much it depends on the picture; this shows it."""
     out = []
-    for scene in dict.fromkeys(scene_of(r["image"]) for r in per_image):
-        rows = [r for r in per_image if scene_of(r["image"]) == scene]
+    for scene in dict.fromkeys(_scene_of(r["image"]) for r in per_image):
+        rows = [r for r in per_image if _scene_of(r["image"]) == scene]
         out += [{"scene": scene, **m} for m in margins(summarise(rows, by=("method", "sigma")), classical, (ours,))]
     return out

@@ -24,7 +24,7 @@ from padnet.data import DeblurSample
 from padnet.experiments.common import MethodSpec, map_tasks, run_deblur_methods, sample_task, summarise, write_csv
 
 __all__ = ["SWEEP_SIGMAS", "SWEEP_IMAGES", "SWEEP_CROP", "QUICK", "METHODS", "sweep_samples", "noise_sweep",
-           "inputs_at_levels", "run_levels", "margins", "margins_per_scene"]
+           "centre_crop", "inputs_at_levels", "run_levels", "margins", "margins_per_scene"]
 
 #: noise levels (std, [0, 1] units)
 SWEEP_SIGMAS = (0.005, 0.01, 0.02, 0.03, 0.05)
@@ -48,7 +48,8 @@ METHODS = [
 CLASSICAL = ("TV", "HL", "Wiener", "BM3D-DEB")
 
 
-def _crop(img: np.ndarray, size: int) -> np.ndarray:
+def centre_crop(img: np.ndarray, size: int) -> np.ndarray:
+    """The centre ``size`` x ``size`` crop of ``img`` (contiguous)."""
     r, c = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
     return np.ascontiguousarray(img[r:r + size, c:c + size])
 
@@ -60,7 +61,7 @@ def sweep_samples(quick: bool = False) -> list[DeblurSample]:
     levin = data.levin_kernels()
     out = []
     for i in images:
-        g = _crop(data.sun2013_sharp(i), SWEEP_CROP)
+        g = centre_crop(data.sun2013_sharp(i), SWEEP_CROP)
         for j in kernels:
             out += inputs_at_levels(g, levin[j - 1], SWEEP_SIGMAS, (SEED, i, j), f"sun_{i:03d}_k{j}", "sun2013-sweep", j)
     return out

@@ -25,7 +25,7 @@ from padnet.checks import InputError
 from padnet.data import DeblurSample
 from padnet.data.deblur import rgb2gray_matlab
 from padnet.experiments.common import PHOTO_BORDER, MethodSpec
-from padnet.experiments.noise_sweep import SWEEP_SIGMAS, inputs_at_levels, run_levels
+from padnet.experiments.noise_sweep import SWEEP_SIGMAS, centre_crop, inputs_at_levels, run_levels
 from padnet.physics.kernels import random_motion_kernel
 
 __all__ = ["PHOTOS", "PHOTO_CROP", "PHOTO_BORDER", "PHOTO_SIGMAS", "KERNEL_SIZES", "KERNEL_SEED", "ORACLE_SCALES",
@@ -66,8 +66,7 @@ def photo(name: str, size: int = PHOTO_CROP) -> np.ndarray:
 
     img = getattr(skdata, name)()
     img = rgb2gray_matlab(img) if img.ndim == 3 else img.astype(np.float64)
-    r, c = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
-    return np.ascontiguousarray(img[r:r + size, c:c + size]) / 255.0
+    return centre_crop(img, size) / 255.0
 
 
 def photo_kernels() -> list[np.ndarray]:

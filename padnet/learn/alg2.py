@@ -18,6 +18,7 @@ killed run resumes where it stopped and ends with the same weights as an uninter
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -235,12 +236,14 @@ def train(cfg: TrainConfig, checkpoint: str | Path, device: str = "auto", progre
     return Model(cfg, networks, log, wall0 + time.perf_counter() - t_start, finetune)
 
 
-def stage_condition2(model: Model, f: QuadraticFidelity, guide: torch.Tensor | None = None) -> list[float]:
+def stage_condition2(model: Model, f: QuadraticFidelity, guide: torch.Tensor | None = None,
+                     callback: Callable[[int, PADNetState, dict], None] | None = None) -> list[float]:
     """Condition 2 measured along a run of Alg. 1: ``||N_alpha_k(w_k) - w_k|| / alpha_k`` per stage, on each
     stage's own input ``w_k = u_{k+1} + lambda_k`` (its sup over inputs is C_N).
 
     Step 5 gives ``lambda_{k+1} = lambda_k + u_{k+1} - v_{k+1}``, so ``N(w_k) - w_k = -lambda_{k+1}``: the
-    quantity is ``||lambda_{k+1}|| / alpha_k`` (largest over the batch).
+    quantity is ``||lambda_{k+1}|| / alpha_k`` (largest over the batch).  ``callback``, if given, is also called
+    as :func:`~padnet.optim.unrolled.padnet_solve` calls it, to observe the same run.
     """
     cfg = model.config
     pcfg = cfg.padnet_config()
@@ -248,6 +251,8 @@ def stage_condition2(model: Model, f: QuadraticFidelity, guide: torch.Tensor | N
 
     def record(k: int, state: PADNetState, diag: dict) -> None:
         out.append(float(batch_norm2(state.lam).max()) / pcfg.alpha(k))
+        if callback is not None:
+            callback(k, state, diag)
 
     padnet_solve(f, model.as_callables(guide=guide), pcfg, prox_r=cfg.prox_r(), callback=record)
     return out

@@ -21,13 +21,15 @@ from padnet.io import read_image, read_kernel, write_image
 from padnet.learn.alg2 import train
 from padnet.learn.store import MODEL_DIR, file_sha256, model_path, save_model
 from padnet.learn.zoo import BASELINE_MODELS, MODEL_CONFIGS, named_config
+from padnet.physics.colour import OPPONENT_NAMES, OPPONENT_NOISE
 from padnet.pipelines.deblur import (
+    COLOURS,
     DEFAULTS,
     SIGMA_DEFAULT_FLOOR,
     auto_method,
     deblur,
-    default_sigma,
     noise_advice,
+    noise_levels,
 )
 from padnet.pipelines.dehaze import dehaze
 from padnet.provenance import provenance
@@ -72,9 +74,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--p", type=float, default=None, help="l_p exponent on image gradients, 0 <= p <= 1")
     p.add_argument("--sigma", type=float, default=None, metavar="S",
                    help="noise standard deviation in [0, 1] units, 0 <= S <= 0.2 (default: estimated from BLURRED "
-                        "by the wavelet median absolute deviation, at least 0.5%%); printed; an input of ipadnet and epadnet, lam "
-                        "of bm3d and epll, the weight of tv, hl, wiener, csf; checked against the noise csf was "
-                        "trained at (1%%)")
+                        "by the wavelet median absolute deviation, at least 0.5%%; for RGB, that of each channel); "
+                        "printed; an input of ipadnet and epadnet, lam of bm3d and epll, the weight of tv, hl, wiener, "
+                        "csf; checked against the noise csf was trained at (1%%)")
+    p.add_argument("--colour", default="opponent", choices=list(COLOURS),
+                   help="RGB images: opponent (default) deblurs the luma (mean of R, G, B) and two chroma "
+                        "differences, each as a grey image with its own noise level (estimated per channel, or "
+                        "the given sigma scaled), then maps back; rgb deblurs R, G and B separately")
     p.add_argument("--boundary", default="taper", choices=["taper", "circular"],
                    help="taper: replicate-pad and edge-taper (real photos, default); circular: periodic model")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="compute device (default: auto)")
@@ -213,16 +219,9 @@ def _cmd_deblur(args) -> int:
         raise InputError(f"--sigma must lie in [0, 0.2] (image range [0, 1]), got {args.sigma}")
     y, bits = read_image(args.blurred)
     k = read_kernel(args.kernel)
-    if args.sigma is not None:
-        sigma, how = args.sigma, "given"
-    else:
-        sigma, est = default_sigma(y)
-        how = "estimated from the blurred image (wavelet MAD)"
-        if sigma > est:
-            how += (f"; the estimate, {100 * est:.2f}%, is below the default's floor "
-                    f"({100 * SIGMA_DEFAULT_FLOOR:.1f}%), which real captures need; for a synthetic blur with its "
-                    "exact kernel, give --sigma")
-    print(f"noise sigma = {sigma:.4f} ({100 * sigma:.2f}% of the range), {how}")
+    levels, est = noise_levels(y, args.sigma, args.colour)
+    print(_describe_noise(levels, est, args.sigma))
+    sigma = max(levels)  # the largest level any channel gets: what the choice and the advice must cover
     method = args.method
     if method == "auto":
         if args.lam is not None or args.p is not None:
@@ -232,9 +231,31 @@ def _cmd_deblur(args) -> int:
     advice = noise_advice(method, sigma)
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
-    x = deblur(y, k, method=method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device, sigma=sigma)
+    x = deblur(y, k, method=method, lam=args.lam, p=args.p, boundary=args.boundary, device=args.device,
+               sigma=levels if len(levels) > 1 else levels[0], colour=args.colour)
     write_image(out, x, bits=bits)
     return 0
+
+
+def _describe_noise(levels: tuple[float, ...], est: tuple[float, ...] | None, given: float | None) -> str:
+    """The line ``padnet deblur`` prints about the noise level(s) it uses."""
+    floored = est is not None and any(used > raw for used, raw in zip(levels, est))
+    if len(levels) == 1:
+        line = f"noise sigma = {levels[0]:.4f} ({100 * levels[0]:.2f}% of the range), "
+    else:
+        per = ", ".join(f"{name} {100 * s:.2f}%" for name, s in zip(OPPONENT_NAMES, levels))
+        line = f"noise sigma in the opponent colour channels: {per}, "
+    if given is not None:
+        line += "given" + (f" ({100 * given:.2f}% per RGB channel, taken as independent)" if len(levels) > 1 else "")
+        return line
+    line += "estimated from the blurred image (wavelet MAD)"
+    if len(levels) > 1:
+        line += f"; about {100 * levels[0] / OPPONENT_NOISE[0]:.2f}% per RGB channel if independent"
+    if floored:
+        raw = ", ".join(f"{100 * e:.2f}%" for e in est)
+        line += (f"; the estimate ({raw}) is below the default's floor ({100 * SIGMA_DEFAULT_FLOOR:.1f}%), which "
+                 "real captures need; for a synthetic blur with its exact kernel, give --sigma")
+    return line
 
 
 def _output_path(path: str) -> Path:

@@ -24,6 +24,11 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
   (``padnet/models/epll-gmm.pt``); ``lam`` is the noise standard deviation.
 * ``csf``: our Cascade of Shrinkage Fields (:mod:`padnet.baselines.csf`), retrained on Train400 (``padnet/models/csf.pt``).
 
+RGB images are deblurred in the opponent colour space of CBM3D (:mod:`padnet.physics.colour`): the luma and two
+chroma channels, each as a grey image with its own noise level, then mapped back (``colour="rgb"``: R, G and B
+separately, as before; on the book's colour check the opponent channels score higher at every noise level
+from 0.5% up).
+
 The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
 (:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an
 input of ``ipadnet`` and ``epadnet``; it is ``lam`` of ``bm3d`` and ``epll``; and TV, HL, Wiener and CSF (a
@@ -46,14 +51,15 @@ from padnet.learn.store import load_model
 from padnet.optim.energy import LpEnergy, QuadraticFidelity
 from padnet.optim.solvers import admm, hl_deconv, hqs, tv_deconv, wiener_deconv
 from padnet.optim.unrolled import padnet_solve
+from padnet.physics.colour import OPPONENT_NOISE, from_opponent, opponent_sigmas, to_opponent
 from padnet.physics.noise import estimate_noise_sigma
 from padnet.physics.operators import crop_padding, pad_for_deconvolution
 from padnet.tasks.deblur_gradient import DeblurCoupledSigmaTask, DeblurGradientTask
 from padnet.tasks.deblur_image import NoiseLevelAware, noise_map
 
 __all__ = ["METHODS", "DEFAULTS", "LEARNED_MODELS", "TRAINED_NOISE", "TRAINED_NOISE_RANGE", "NOISE_STD_METHODS",
-           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "weight_for_noise", "default_sigma", "noise_advice", "auto_method",
-           "deblur", "padnet_deblur"]
+           "NOISE_RULE", "SIGMA_DEFAULT_FLOOR", "COLOURS", "weight_for_noise", "default_sigma", "noise_levels",
+           "noise_advice", "auto_method", "deblur", "padnet_deblur"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ DEFAULTS: dict[str, MethodDefaults] = {
                                      "lam scales its data weights, from sigma"),
     "epll": MethodDefaults(1e-2, None, "EPLL, 64-component GMM fitted to Train400 patches; lam = noise std"),
 }
+#: how :func:`deblur` treats RGB images: in opponent colour channels (the default) or channel by channel
+COLOURS = ("opponent", "rgb")
 #: Committed model behind each learned method (``padnet train NAME`` reproduces it).
 LEARNED_MODELS = {"epadnet": "deconv-explicit-ex", "ipadnet": "deconv-implicit-sigma-w1-k8"}
 METHODS = tuple(DEFAULTS)
@@ -189,29 +197,74 @@ def _from_bchw(x: torch.Tensor, layout: str, like):
     return torch.from_numpy(out) if isinstance(like, torch.Tensor) else out
 
 
+def _in_opponent(x: torch.Tensor, colour: str) -> bool:
+    """Whether ``x`` ``(B, C, H, W)`` is deblurred in opponent colour channels: RGB (C = 3) and ``colour`` so set."""
+    if colour not in COLOURS:
+        raise InputError(f"unknown colour {colour!r}; expected one of {', '.join(COLOURS)}")
+    return colour == "opponent" and x.shape[1] == 3
+
+
+def noise_levels(y, sigma: float | None = None, colour: str = "opponent"
+                 ) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """The noise level of each channel :func:`deblur` solves, and the raw estimates behind them.
+
+    Grey images, and colour ones with ``colour="rgb"``, get one level for all channels: ``sigma`` or
+    :func:`default_sigma` (channels averaged).  An RGB image in opponent colour (:mod:`padnet.physics.colour`)
+    gets one per opponent channel (luma, red-blue, green-magenta): ``sigma`` scaled by
+    :data:`~padnet.physics.colour.OPPONENT_NOISE` (``sigma`` is the std of each RGB channel's noise, taken as
+    independent across channels), or each channel's own estimate, at least :data:`SIGMA_DEFAULT_FLOOR`
+    (camera noise is correlated across channels after demosaicking; the estimate sees what is there).
+
+    Args:
+        y: as :func:`deblur`'s ``y``.
+        sigma: the given noise std ([0, 1] units) or ``None`` (estimate).
+        colour: as :func:`deblur`'s ``colour``.
+
+    Returns:
+        ``(levels, estimates)``: one level per solved channel group (1 or 3); the raw estimates
+        (``None`` when ``sigma`` is given).
+    """
+    x, _ = _to_bchw(y)
+    if _in_opponent(x, colour):
+        if sigma is not None:
+            return opponent_sigmas(sigma), None
+        used, est = zip(*(default_sigma(channel) for channel in to_opponent(x.double()).split(1, dim=1)))
+        return tuple(used), tuple(est)
+    if sigma is not None:
+        return (float(sigma),), None
+    used, est = default_sigma(x)
+    return (used,), (est,)
+
+
 def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | None = None,
            boundary: str = "taper", device: str = "auto", dtype: torch.dtype = torch.float64,
-           sigma: float | None = None):
+           sigma: float | tuple[float, float, float] | None = None, colour: str = "opponent"):
     """Deblur ``y`` (blurred by true convolution with ``kernel``) with any method of :data:`METHODS`.
 
     Args:
-        y: blurred image(s), ``(H, W)``, ``(H, W, C)`` (each channel separately) or ``(B, C, H, W)``;
-            values in [0, 1].
+        y: blurred image(s), ``(H, W)``, ``(H, W, C)`` or ``(B, C, H, W)``; values in [0, 1].
         kernel: ``(h, w)`` convolution PSF; non-negative; rescaled to sum 1 with a warning otherwise.
         method: one of :data:`METHODS`.
         lam: regularisation weight (Wiener: the noise-to-signal ratio); default per method, from ``sigma``
-            where the method has a rule (:func:`weight_for_noise`) or is sigma itself (bm3d, epll).
+            where the method has a rule (:func:`weight_for_noise`) or is sigma itself (bm3d, epll; a given
+            ``lam`` of theirs is scaled to each opponent channel like ``sigma``).
         p: exponent of the l_p prior on image gradients (admm / hqs / hl); default per method.
         boundary: ``"taper"`` (pad, edge-taper, crop; for real images) or ``"circular"``.
         device: ``auto``, ``cpu`` or ``cuda``.
-        sigma: noise standard deviation in [0, 0.2] ([0, 1] units); default: estimated from ``y`` where the
-            method uses it, at least :data:`SIGMA_DEFAULT_FLOOR` (:func:`default_sigma`).
+        sigma: noise standard deviation in [0, 0.2] ([0, 1] units; for colour, of each RGB channel), or, for
+            an RGB image in opponent colour, the three channels' levels as :func:`noise_levels` returns them;
+            default: estimated from ``y`` where the method uses it, at least :data:`SIGMA_DEFAULT_FLOOR`
+            (:func:`noise_levels`).
+        colour: for RGB images (3 channels): ``"opponent"`` deblurs the luma and two chroma channels of
+            :mod:`padnet.physics.colour`, each as a grey image with its own noise level, and maps back;
+            ``"rgb"`` deblurs R, G and B separately.  Other channel counts are always deblurred channel
+            by channel.
 
     Returns:
         The restored image(s), same layout and type (numpy or torch) as ``y``, float, not clipped.
 
     Raises:
-        InputError: bad image, kernel, method, boundary or parameter.
+        InputError: bad image, kernel, method, boundary, colour or parameter.
     """
     if method not in DEFAULTS:
         raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
@@ -219,6 +272,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         raise InputError(f"unknown boundary {boundary!r}; expected 'taper' or 'circular'")
     check_image(y, "blurred image")
     x_in, layout = _to_bchw(y)
+    opponent = _in_opponent(x_in, colour)
     k = check_kernel(kernel, tuple(x_in.shape), normalise=True)
     dev = resolve_device(device)
     d = DEFAULTS[method]
@@ -227,50 +281,76 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
     if p is not None and d.p is None:
         raise InputError(f"method {method!r} takes no p" + (" (its prior is fixed by the trained model)"
                                                              if method in LEARNED_MODELS else ""))
-    if sigma is not None and not (np.isfinite(sigma) and 0.0 <= sigma <= 0.2):
-        raise InputError(f"sigma must lie in [0, 0.2] (image range [0, 1]), got {sigma}")
+    levels = None
+    if isinstance(sigma, (tuple, list)):  # one level per opponent channel, as noise_levels returns them
+        if not opponent or len(sigma) != 3:
+            raise InputError(f"a sigma per channel ({len(sigma)} given) needs an RGB image deblurred in opponent "
+                             "colour: three levels (luma, red-blue, green-magenta)")
+        levels, sigma = tuple(float(s) for s in sigma), None
+    for s in levels or (sigma,):
+        if s is not None and not (np.isfinite(s) and 0.0 <= s <= 0.2):
+            raise InputError(f"sigma must lie in [0, 0.2] (image range [0, 1]), got {s}")
+    if lam is not None and not lam > 0:
+        raise InputError(f"lam must be positive, got {lam}")
+    if p is not None and not 0.0 <= p <= 1.0:
+        raise InputError(f"p must lie in [0, 1], got {p}")
     uses_sigma = method in TRAINED_NOISE_RANGE or (lam is None and (method in NOISE_STD_METHODS or method in NOISE_RULE))
-    if uses_sigma and sigma is None:
-        sigma = default_sigma(x_in)[0]
+    if method in LEARNED_MODELS or method in ("csf", "epll"):
+        dtype = torch.float32  # the networks were trained in float32
+    x_dt = x_in.to(device=dev, dtype=dtype)
+    kt = k.to(device=dev, dtype=dtype)
+    if not opponent:
+        x = _solve(x_dt, kt, method, lam, p, noise_levels(x_in, sigma, colour)[0][0] if uses_sigma else None, boundary)
+    else:
+        if levels is None:
+            levels = noise_levels(x_in, sigma, colour)[0] if uses_sigma else (None,) * 3
+        o = to_opponent(x_dt)
+        if method in LEARNED_MODELS:  # one batch, a noise level per channel
+            x = _solve(o, kt, method, lam, p, levels, boundary)
+        else:  # a weight per channel
+            scale = OPPONENT_NOISE if lam is not None and method in NOISE_STD_METHODS else (1.0,) * 3
+            x = torch.cat([_solve(channel, kt, method, None if lam is None else lam * c, p, s, boundary)
+                           for channel, s, c in zip(o.split(1, dim=1), levels, scale)], dim=1)
+        x = from_opponent(x)
+    return _from_bchw(x.to(torch.float64).cpu(), layout, y)
+
+
+def _solve(y: torch.Tensor, k: torch.Tensor, method: str, lam: float | None, p: float | None, sigma,
+           boundary: str) -> torch.Tensor:
+    """:func:`deblur`'s solve of ``y`` ``(B, C, H, W)`` (checked, on its device and dtype): the weight from
+    ``sigma`` (a float; for the learned methods also one per channel) where none is given, the boundary
+    handling, the method."""
+    d = DEFAULTS[method]
     if lam is None and method in NOISE_STD_METHODS:
         lam = max(float(sigma), 1e-4)
     elif lam is None and method in NOISE_RULE:
         lam = weight_for_noise(method, sigma)
     lam = d.lam if lam is None else float(lam)
     p = d.p if p is None else float(p)
-    if lam is not None and not lam > 0:
-        raise InputError(f"lam must be positive, got {lam}")
-    if p is not None and not 0.0 <= p <= 1.0:
-        raise InputError(f"p must lie in [0, 1], got {p}")
-    if method in LEARNED_MODELS or method in ("csf", "epll"):
-        dtype = torch.float32  # the networks were trained in float32
-    yt = x_in.to(device=dev, dtype=dtype)
-    kt = k.to(device=dev, dtype=dtype)
     pad = (0, 0)
     if boundary == "taper":
-        yt, pad = pad_for_deconvolution(yt, kt)
+        y, pad = pad_for_deconvolution(y, k)
     if method in LEARNED_MODELS:
-        x = padnet_deblur(yt, kt, method, beta=lam, sigma=sigma)
+        x = padnet_deblur(y, k, method, beta=lam, sigma=sigma)
     elif method == "bm3d":
-        x = _bm3d_deb(yt, kt, sigma=lam)
+        x = _bm3d_deb(y, k, sigma=lam)
     elif method == "csf":
-        x = csf_deblur(yt, kt, data_scale=lam)
+        x = csf_deblur(y, k, data_scale=lam)
     elif method == "epll":
-        x = epll_deblur(yt, kt, sigma=lam)
+        x = epll_deblur(y, k, sigma=lam)
     elif method == "wiener":
-        x = wiener_deconv(yt, kt, nsr=lam)
+        x = wiener_deconv(y, k, nsr=lam)
     elif method == "tv":
-        x, _ = tv_deconv(yt, kt, lam=lam)
+        x, _ = tv_deconv(y, k, lam=lam)
     elif method == "hl":
-        x, _ = hl_deconv(yt, kt, lam=lam, p=p)
+        x, _ = hl_deconv(y, k, lam=lam, p=p)
     else:
-        energy = LpEnergy(QuadraticFidelity.deblur(yt, kt), lam, p, analysis="grad")
+        energy = LpEnergy(QuadraticFidelity.deblur(y, k), lam, p, analysis="grad")
         if method == "admm":
-            x, _ = admm(energy, yt, rho=100.0 * lam, eps=1e-4, max_iter=300)
+            x, _ = admm(energy, y, rho=100.0 * lam, eps=1e-4, max_iter=300)
         else:
-            x, _ = hqs(energy, yt, beta0=lam, beta_rate=2.0 * np.sqrt(2.0), beta_max=1e5 * lam, eps=1e-4, max_iter=100)
-    x = crop_padding(x, pad)
-    return _from_bchw(x.to(torch.float64).cpu(), layout, y)
+            x, _ = hqs(energy, y, beta0=lam, beta_rate=2.0 * np.sqrt(2.0), beta_max=1e5 * lam, eps=1e-4, max_iter=100)
+    return crop_padding(x, pad)
 
 
 @lru_cache(maxsize=4)
@@ -290,8 +370,9 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
         beta: ``beta`` of Eq. (16) (explicit only; default: the one the model was trained with, inside its
             fidelity for Eq. (15) models; :data:`DEFAULTS` for the Eq. (14) ones).
         model: a :class:`padnet.learn.store.Model` to use instead of the committed one.
-        sigma: noise standard deviation ([0, 1] units), needed by a noise-level-aware model (its weighted
-            fidelity and noise map, :mod:`padnet.tasks.deblur_image`); ignored by the others.
+        sigma: noise standard deviation ([0, 1] units), a float or one per channel of ``y`` (``C`` values),
+            needed by a noise-level-aware model (its weighted fidelity and noise map,
+            :mod:`padnet.tasks.deblur_image`); ignored by the others.
 
     Returns:
         ``x`` of the same shape, dtype and device as ``y``.
@@ -306,6 +387,10 @@ def padnet_deblur(y: torch.Tensor, kernel: torch.Tensor, method: str = "ipadnet"
     aware = isinstance(cfg.task, NoiseLevelAware)
     if aware and sigma is None:
         raise InputError(f"model {cfg.name!r} is noise-level-aware: give sigma")
+    if isinstance(sigma, (tuple, list)):  # one level per channel: per item of the (B C, 1, H, W) batch
+        if len(sigma) != C:
+            raise InputError(f"{len(sigma)} noise levels for {C} channels")
+        sigma = torch.tensor(sigma, dtype=torch.float32, device=y.device).repeat(B)
     # a noise-level-aware model: its data terms weighted by (1% / sigma)^a and its units given the noise map
     w = cfg.task.weight(sigma, y32) if aware else None
     nets = model.as_callables(guide=noise_map(sigma, y32) if aware else None)

@@ -142,3 +142,78 @@ def test_epadnet_runs_eq15_and_returns_the_minimising_image(case):
     energy.backward()
     assert float(xd.grad.abs().max()) < 1e-4 * float(yt.abs().max()), float(xd.grad.abs().max())
     assert torch.isfinite(x).all() and x.shape == yt.shape
+
+
+@pytest.fixture
+def colour_case():
+    """A colour crop of scikit-image's astronaut blurred per channel (replicate borders), N(0, 2%^2) in each channel."""
+    from skimage import data as skdata
+
+    from padnet.data.deblur import sun2013_synthesize
+    from padnet.physics.kernels import random_motion_kernel
+
+    rng = np.random.default_rng(11)
+    x = skdata.astronaut()[100:196, 180:276] / 255.0
+    k = random_motion_kernel(9, rng)
+    y = np.stack([sun2013_synthesize(x[..., c], k[::-1, ::-1], rng, sigma=0.02) for c in range(3)], -1)
+    return x, y, k
+
+
+def test_a_linear_method_in_opponent_colour_is_the_method_in_rgb_up_to_its_gain_on_the_offsets(colour_case):
+    """Wiener with one noise-to-signal ratio ``r`` for every channel is a linear map ``W`` acting on each channel
+    alike, so in opponent colour it returns ``A^-1 (W (A x + b) - b) = W x + (g - 1) A^-1 b``, where ``b`` are the
+    chroma offsets and ``g = 1 / (1 + r)`` its gain on a constant (|H(0)| = 1): the RGB result shifted by a
+    constant colour, worked out here from the matrix alone."""
+    from padnet.physics.colour import OPPONENT, OPPONENT_OFFSET
+
+    _, y, k = colour_case
+    r = 0.01
+    opp = deblur(y, k, method="wiener", lam=r, colour="opponent")
+    rgb = deblur(y, k, method="wiener", lam=r, colour="rgb")
+    shift = (1 / (1 + r) - 1) * np.linalg.solve(OPPONENT, OPPONENT_OFFSET)
+    assert opp.shape == y.shape and np.abs(opp - rgb - shift).max() < 1e-10
+
+
+def test_noise_levels_per_opponent_channel(colour_case):
+    from padnet.physics.colour import opponent_sigmas
+    from padnet.pipelines.deblur import noise_levels
+
+    x, y, _ = colour_case
+    assert noise_levels(y, 0.02) == (opponent_sigmas(0.02), None)
+    assert noise_levels(y, 0.02, colour="rgb") == ((0.02,), None)
+    assert noise_levels(y[..., 0], 0.02) == ((0.02,), None)  # grey: one level
+    levels, est = noise_levels(y)  # each channel's own estimate; the added noise is independent per channel
+    assert levels == est and np.allclose(levels, opponent_sigmas(0.02), rtol=0.15)
+    from padnet.data.deblur import sun2013_synthesize
+    from padnet.pipelines.deblur import SIGMA_DEFAULT_FLOOR
+
+    clean = np.stack([sun2013_synthesize(x[..., c], np.full((5, 5), 1 / 25), None) for c in range(3)], -1)
+    levels, est = noise_levels(clean)  # a noise-free blur: every channel at the floor
+
+    assert levels == (SIGMA_DEFAULT_FLOOR,) * 3 and max(est) < SIGMA_DEFAULT_FLOOR
+
+
+def test_the_batched_padnet_with_a_noise_level_per_channel_is_the_padnet_per_channel(colour_case):
+    """padnet_deblur on three channels with three levels == three calls with one level each."""
+    _, y, k = colour_case
+    yt = torch.from_numpy(y.transpose(2, 0, 1))[None].float()
+    kt = torch.from_numpy(k.copy())[None, None].float()
+    levels = (0.011, 0.014, 0.012)
+    batched = padnet_deblur(yt, kt, "ipadnet", sigma=levels)
+    one_by_one = torch.cat([padnet_deblur(yt[:, c:c + 1], kt, "ipadnet", sigma=s) for c, s in enumerate(levels)], 1)
+    assert torch.allclose(batched, one_by_one, atol=1e-4)  # float32, batched or not
+    assert not torch.allclose(batched, padnet_deblur(yt, kt, "ipadnet", sigma=0.014), atol=1e-3)
+    with pytest.raises(InputError, match="2 noise levels for 3 channels"):
+        padnet_deblur(yt, kt, "ipadnet", sigma=(0.01, 0.01))
+
+
+def test_bad_colour_options_are_one_clear_error(colour_case):
+    _, y, k = colour_case
+    with pytest.raises(InputError, match="unknown colour 'lab'"):
+        deblur(y, k, method="hl", colour="lab")
+    with pytest.raises(InputError, match="needs an RGB image deblurred in opponent colour"):
+        deblur(y, k, method="ipadnet", sigma=(0.01, 0.01, 0.01), colour="rgb")
+    with pytest.raises(InputError, match="needs an RGB image"):
+        deblur(y[..., 0], k, method="ipadnet", sigma=(0.01, 0.01, 0.01))
+    with pytest.raises(InputError, match=r"sigma must lie in \[0, 0.2\]"):
+        deblur(y, k, method="ipadnet", sigma=(0.01, 0.3, 0.01))

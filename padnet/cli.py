@@ -119,16 +119,18 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reproduce", help="recompute a table of the paper",
                        description="Recompute a table; --quick runs a fixed subset and checks it against the cache.")
-    r.add_argument("table", choices=["table1", "table2", "table3", "baselines", "noise-sweep", "noise-photos"],
+    r.add_argument("table", choices=["table1", "table2", "table3", "baselines", "noise-sweep", "noise-photos",
+                                     "colour-check"],
                    metavar="TABLE",
                    help="table1 (Table 1 / Fig. 1), table2 (Table 2, Levin + Sun), table3 (dehazing, SOTS + "
                         "Middlebury), baselines (classical rows of Table 2 on Levin, both border treatments), "
-                        "noise-sweep (deblurring at 0.5-5%% noise, Sun crops x Levin kernels) or noise-photos "
-                        "(the same on scikit-image photos, classical weights also tuned on each image)")
+                        "noise-sweep (deblurring at 0.5-5%% noise, Sun crops x Levin kernels), noise-photos "
+                        "(the same on scikit-image photos, classical weights also tuned on each image) or "
+                        "colour-check (RGB photos deblurred in opponent colour and per channel)")
     r.add_argument("--sun", default="official", choices=["official", "all"],
                    help="table2: Sun's 80 official inputs (default, cached) or all 640 synthesised")
     r.add_argument("--methods", nargs="+", metavar="METHOD", default=None,
-                   help="table2, noise-sweep, noise-photos: run only the rows of these deblur methods (e.g. epadnet "
+                   help="table2, noise-sweep, noise-photos, colour-check: run only the rows of these deblur methods (e.g. epadnet "
                         "ipadnet csf; default: every row)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
@@ -206,8 +208,8 @@ def _cmd_reproduce(args) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, got {args.jobs}")
-    if args.methods and args.table not in ("table2", "noise-sweep", "noise-photos"):
-        raise InputError("--methods applies to table2, noise-sweep and noise-photos only")
+    if args.methods and args.table not in ("table2", "noise-sweep", "noise-photos", "colour-check"):
+        raise InputError("--methods applies to table2, noise-sweep, noise-photos and colour-check only")
     return reproduce(args.table, quick=args.quick, out=Path(args.out), device=args.device, jobs=args.jobs, sun=args.sun,
                      methods=args.methods)
 

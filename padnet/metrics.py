@@ -21,7 +21,7 @@ from skimage.metrics import structural_similarity
 
 from padnet.checks import InputError
 
-__all__ = ["psnr", "ssim", "Alignment", "align_upto_shift", "levin_protocol", "sun_protocol"]
+__all__ = ["psnr", "ssim", "Alignment", "align_upto_shift", "levin_protocol", "sun_protocol", "crop_protocol"]
 
 
 def _as2d(img, name: str, rgb: bool = False) -> np.ndarray:
@@ -154,3 +154,16 @@ def sun_protocol(est, gt, border: int = 50, maxshift: float = 5.0) -> dict:
     al = align_upto_shift(est, gt, crop=border, shifts=(np.unique(sy), np.unique(sx)))
     return {"psnr": psnr(al.aligned, al.reference), "ssim": ssim(al.aligned, al.reference),
             "shift": al.shift, "ssd": al.ssd}
+
+
+def crop_protocol(est, gt, border: int) -> dict:
+    """PSNR (dB) and SSIM of grey or RGB ``est`` against ``gt`` with ``border`` pixels discarded on each side and
+    no alignment: for synthetic inputs deblurred with their exact kernel, where no shift is ambiguous."""
+    e, g = _as2d(est, "estimate", rgb=True), _as2d(gt, "ground truth", rgb=True)
+    if e.shape != g.shape:
+        raise InputError(f"estimate and ground truth differ in shape: {e.shape} vs {g.shape}")
+    if min(g.shape[:2]) <= 2 * border:
+        raise InputError(f"image {g.shape[0]}x{g.shape[1]} is too small for a {border}-pixel border")
+    H, W = g.shape[:2]
+    e, g = e[border:H - border, border:W - border], g[border:H - border, border:W - border]
+    return {"psnr": psnr(e, g), "ssim": ssim(e, g)}

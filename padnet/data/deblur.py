@@ -52,8 +52,8 @@ class DeblurSample:
 
     Attributes:
         name: identifier, e.g. ``im05_flit01`` or ``sun_001_k1``.
-        blurred: ``(H, W)`` float64 in [0, 1].
-        sharp: ``(H, W)`` float64 ground truth.
+        blurred: ``(H, W)`` (or ``(H, W, 3)``: the colour check) float64 in [0, 1].
+        sharp: ground truth, float64, the shape of ``blurred``.
         kernel: ``(h, w)`` convolution PSF (``y = k * x``), non-negative, sum 1.
         dataset: ``levin09``, ``sun2013`` (our synthesis), ``sun2013-official`` or ``embedded``.
         kernel_id: 1-based index of the kernel in its set.
@@ -128,12 +128,13 @@ def sun2013_synthesize(sharp: np.ndarray, corr_kernel: np.ndarray, rng: np.rando
                        sigma: float = 0.01) -> np.ndarray:
     """Sun's forward model: ``imfilter(g, f, 'replicate')`` + N(0, sigma^2), quantised to 8 bits.
 
+    ``sharp`` is ``(H, W)`` or ``(H, W, C)`` (every channel blurred alike, independent noise in each).
     ``corr_kernel`` is Levin's stored ``f`` (a correlation kernel).  ``rng=None`` returns the noiseless,
     unquantised blur.
     """
     from scipy.ndimage import correlate
 
-    blurred = correlate(sharp, corr_kernel, mode="nearest")
+    blurred = correlate(sharp, corr_kernel[..., None] if sharp.ndim == 3 else corr_kernel, mode="nearest")
     if rng is None:
         return blurred
     noisy = blurred + sigma * rng.standard_normal(blurred.shape)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from padnet.data.deblur import DeblurSample, deblur_benchmark, levin09
-from padnet.metrics import levin_protocol, sun_protocol
+from padnet.metrics import crop_protocol, levin_protocol, sun_protocol
 from padnet.pipelines.deblur import deblur, weight_for_noise
 from padnet.provenance import provenance
 
@@ -47,6 +47,8 @@ class MethodSpec:
     #: an oracle tuning no user has: run the method with each of these multiples of its weight for the sample's
     #: sigma (:func:`~padnet.pipelines.deblur.weight_for_noise`) and keep the best score *on the sample itself*
     oracle: tuple[float, ...] = ()
+    #: how an RGB sample is deblurred (:data:`padnet.pipelines.deblur.COLOURS`)
+    colour: str = "opponent"
 
 
 #: The classical rows of Table 2 that :func:`padnet.pipelines.deblur.deblur` provides, with and without our
@@ -72,10 +74,13 @@ def levin_samples(mode: str = "quick") -> tuple[list[DeblurSample], bool]:
 
 def protocol_for(dataset: str):
     """The benchmark's own scoring: Sun's (50 px border) for ``sun2013`` and ``sun2013-official``, Sun's with a
-    :data:`PHOTO_BORDER` px border for the photo check's small crops (``photos``), Levin's (15 px crop, +-5 px
+    :data:`PHOTO_BORDER` px border for the photo check's small crops (``photos``), the same border without the
+    shift search for the colour check's RGB crops (``colour``; synthetic inputs with their exact kernel), Levin's (15 px crop, +-5 px
     sub-pixel alignment) otherwise."""
     if dataset == "photos":
         return partial(sun_protocol, border=PHOTO_BORDER)
+    if dataset == "colour":
+        return partial(crop_protocol, border=PHOTO_BORDER)
     return sun_protocol if dataset.startswith("sun2013") else levin_protocol
 
 
@@ -100,12 +105,13 @@ def run_deblur_methods(samples: Iterable[DeblurSample], specs: list[MethodSpec],
             if spec.oracle:
                 rule = weight_for_noise(spec.method, s.sigma)
                 res = max((score(np.clip(deblur(s.blurred, s.kernel, method=spec.method, lam=c * rule, p=spec.p,
-                                                boundary=spec.boundary, device=device), 0.0, 1.0), s.sharp)
+                                                boundary=spec.boundary, device=device, colour=spec.colour), 0.0, 1.0),
+                                 s.sharp)
                            for c in spec.oracle), key=lambda r: r["psnr"])
                 seconds = time.perf_counter() - t0  # scoring included: every weight is scored
             else:
                 x = deblur(s.blurred, s.kernel, method=spec.method, lam=spec.lam, p=spec.p, boundary=spec.boundary,
-                           device=device, sigma=s.sigma if spec.sigma == "given" else None)
+                           device=device, sigma=s.sigma if spec.sigma == "given" else None, colour=spec.colour)
                 seconds = time.perf_counter() - t0
                 res = score(np.clip(x, 0.0, 1.0), s.sharp)
             rows.append({"method": spec.label, "boundary": spec.boundary, "dataset": s.dataset, "image": s.name,

@@ -8,7 +8,8 @@ Tables: ``table1`` (Table 1 / Fig. 1), ``table2`` (Table 2: every rerun method o
 ``baselines`` (the classical rows of Table 2 on Levin, with and without our boundary handling) and
 ``noise-sweep`` (deblurring at 0.5-5% noise, :mod:`padnet.experiments.noise_sweep`) and ``noise-photos`` (the
 same on photos in none of the project's sets, against oracle-tuned classical weights,
-:mod:`padnet.experiments.photos`; needs no benchmark data).
+:mod:`padnet.experiments.photos`; needs no benchmark data) and ``colour-check`` (RGB photos deblurred in opponent
+colour and per channel, :mod:`padnet.experiments.colour`; needs no benchmark data).
 ``table2 --sun all`` (all 640 synthesised Sun inputs) has its own cache, ``data/results/table2-sun640/``.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from padnet.checks import InputError, resolve_device
 from padnet.data import EMBEDDED_NOTICE, DataError, available
-from padnet.experiments import noise_sweep, paper, photos, table1, table2, table3
+from padnet.experiments import colour, noise_sweep, paper, photos, table1, table2, table3
 from padnet.experiments.common import (
     CLASSICAL_BASELINES,
     compare_with_cache,
@@ -56,7 +57,8 @@ SUN640_CACHE = "table2-sun640"
 
 #: benchmarks each table's quick run needs (without them it runs on the embedded set and compares nothing)
 _DATASETS = {"table1": ["levin09"], "table2": ["levin09", "sun2013"], "table3": ["sots_indoor", "middlebury2005"],
-             "baselines": ["levin09"], "noise-sweep": ["levin09", "sun2013"], "noise-photos": []}
+             "baselines": ["levin09"], "noise-sweep": ["levin09", "sun2013"], "noise-photos": [],
+             "colour-check": []}
 
 
 def cached(table: str, name: str) -> list[dict]:
@@ -88,7 +90,7 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     """
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
-    specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS}.get(table)
+    specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS, "colour-check": colour.METHODS}.get(table)
     labels = None if specs is None else _labels(specs, methods, table)  # unknown names: one line, before any work
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
     cache = _per_image_cache(table, cache_table)
@@ -108,6 +110,8 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
         return _noise_sweep(quick, out, device, jobs, methods, labels)
     if table == "noise-photos":
         return _noise_photos(quick, out, device, jobs, methods, labels)
+    if table == "colour-check":
+        return _colour_check(quick, out, device, jobs, methods, labels)
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -252,6 +256,20 @@ def _noise_photos(quick: bool, out: Path, device: str, jobs: int, methods: list[
         print(f"sigma {100 * r['sigma']:4.1f}%: best classical {r['best classical']} {r['its psnr']:.2f} dB; {cells}")
     options = f" --methods {' '.join(methods)}" if methods else ""
     return _finish("noise-photos", quick, out, wall, res["per_image"], False, device, [],
+                   keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
+
+
+def _colour_check(quick: bool, out: Path, device: str, jobs: int, methods: list[str] | None,
+                  labels: list[str] | None) -> int:
+    mode = "quick" if quick else "full"
+    res = colour.colour_check(mode=mode, out=out, device=device, jobs=jobs, methods=labels)
+    wall = _print_levels("Colour check", mode, res)
+    for r in colour.opponent_gains(res["summary"]):
+        cells = ", ".join(f"{key[len('gain of '):]} {value:+.2f} dB" for key, value in r.items() if key != "sigma")
+        if cells:
+            print(f"sigma {100 * r['sigma']:4.1f}%: opponent colour over RGB: {cells}")
+    options = f" --methods {' '.join(methods)}" if methods else ""
+    return _finish("colour-check", quick, out, wall, res["per_image"], False, device, [],
                    keys=("method", "image"), values=("psnr", "ssim"), n=len(res["per_image"]), options=options)
 
 

@@ -202,7 +202,7 @@ def test_reproduce_table2_methods_option(capsys, monkeypatch, tmp_path):
     code, _, err = run(["reproduce", "table2", "--quick", "--methods", "nope", "--out", str(tmp_path)], capsys)
     assert code == 2 and "unknown Table 2 method" in err and len(err.strip().splitlines()) == 1
     code, _, err = run(["reproduce", "table1", "--quick", "--methods", "hl", "--out", str(tmp_path)], capsys)
-    assert code == 2 and "table2, noise-sweep and noise-photos only" in err
+    assert code == 2 and "table2, noise-sweep, noise-photos and colour-check only" in err
     code, _, err = run(["reproduce", "noise-photos", "--quick", "--methods", "csf", "--out", str(tmp_path)], capsys)
     assert code == 2 and "noise-photos has no rows of method(s) ['csf']" in err and len(err.strip().splitlines()) == 1
 

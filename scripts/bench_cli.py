@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 times[what].append(time.perf_counter() - t0)
         for what, ts in times.items():
             rows.append({"what": what, "seconds_median": statistics.median(ts), "seconds_min": min(ts), "runs": len(ts)})
-            print(f"{rows[-1]["what"]:40s} {rows[-1]['seconds_median']:6.2f} s (median of {args.repeats}, min "
+            print(f"{rows[-1]['what']:40s} {rows[-1]['seconds_median']:6.2f} s (median of {args.repeats}, min "
                   f"{min(ts):.2f} s; whole process)")
         res = subprocess.run([sys.executable, "-c", PHASES, str(y), str(k), str(out)], check=True, env=env,
                              capture_output=True, text=True)

@@ -30,6 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
+#: settings that cap the instruction set of PyTorch's, oneDNN's and MKL's kernels; recorded in the provenance when set
+CAP_SETTINGS = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+
 PHASES = r"""
 import time, sys
 t0 = time.perf_counter()
@@ -133,10 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             w.writerows(rows)
         command = (f"python scripts/bench_cli.py --threads {args.threads} --repeats {args.repeats} --methods "
                    f"{' '.join(args.methods)}{' --rgb' if args.rgb else ''} --out {args.out}")
-        prov = provenance(command, time.perf_counter() - t_all, [], f"cpu ({args.threads} threads)",
-                          {"input": "scikit-image camera resized to 1024x1024, 23 px motion kernel, 1% noise, 8 bit"
-                                    + ("; RGB: astronaut resized to 1024x1024x3, the same kernel and noise per channel"
-                                       if args.rgb else "")})
+        extra = {"input": "scikit-image camera resized to 1024x1024, 23 px motion kernel, 1% noise, 8 bit"
+                          + ("; RGB: astronaut resized to 1024x1024x3, the same kernel and noise per channel"
+                             if args.rgb else "")}
+        capped = {name: os.environ[name] for name in CAP_SETTINGS if name in os.environ}
+        if capped:  # the instruction-set caps in force (e.g. the AVX2 proxy run)
+            extra["environment"] = capped
+        prov = provenance(command, time.perf_counter() - t_all, [], f"cpu ({args.threads} threads)", extra)
         (folder / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     return 0
 

@@ -19,7 +19,7 @@ def test_bench_cache_is_complete_with_clean_provenance(folder, capability):
     rows = read_csv(RESULTS / folder / "bench_cli.csv")
     whats = [r["what"] for r in rows]
     for needed in ("padnet deblur (default)", "padnet deblur (--method ipadnet)", "phase: import torch",
-                   "phase: PADNet stages"):
+                   "phase: PADNet stages", "padnet deblur (default), RGB photo"):
         assert needed in whats, needed
     assert len({r["padded"] for r in rows}) == 1  # one input for every row
     phases = sum(float(r["seconds_median"]) for r in rows if r["what"].startswith("phase: "))

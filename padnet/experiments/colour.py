@@ -25,7 +25,7 @@ from padnet.experiments.noise_sweep import SWEEP_SIGMAS, centre_crop, inputs_at_
 from padnet.experiments.photos import photo_kernels
 
 __all__ = ["PHOTOS", "COLOUR_CROP", "COLOUR_SIGMAS", "SEED", "QUICK", "METHODS", "colour_photo", "colour_samples",
-           "colour_check", "opponent_gains"]
+           "colour_check", "opponent_gains", "gains_per_input"]
 
 #: scikit-image's bundled colour photos
 PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")
@@ -93,4 +93,19 @@ def opponent_gains(summary: list[dict]) -> list[dict]:
             if f"{method}, opponent" in at and f"{method}, RGB" in at:
                 row[f"gain of {method}"] = at[f"{method}, opponent"] - at[f"{method}, RGB"]
         out.append(row)
+    return out
+
+
+def gains_per_input(per_image: list[dict], method: str = "Ours (I)") -> list[dict]:
+    """Per sigma: how the gain (dB) of ``method`` in opponent colour over RGB spreads over the inputs: keys
+    ``sigma``, ``inputs``, ``inputs that gain`` (gain > 0), ``smallest`` and ``largest``."""
+    psnr = {(r["method"], r["image"]): float(r["psnr"]) for r in per_image}
+    out = []
+    for sigma in sorted({float(r["sigma"]) for r in per_image}):
+        images = sorted({r["image"] for r in per_image if float(r["sigma"]) == sigma})
+        gains = [psnr[(f"{method}, opponent", i)] - psnr[(f"{method}, RGB", i)] for i in images
+                 if (f"{method}, opponent", i) in psnr and (f"{method}, RGB", i) in psnr]
+        if gains:
+            out.append({"sigma": sigma, "inputs": len(gains), "inputs that gain": sum(g > 0 for g in gains),
+                        "smallest": min(gains), "largest": max(gains)})
     return out

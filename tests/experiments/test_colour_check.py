@@ -41,6 +41,16 @@ def test_opponent_gains_on_a_summary_worked_out_by_hand():
     assert opponent_gains(summary) == [{"sigma": 0.01, "gain of HL": 0.5, "gain of Ours (I)": -0.25}, {"sigma": 0.03}]
 
 
+def test_gains_per_input_worked_out_by_hand():
+    from padnet.experiments.colour import gains_per_input
+
+    rows = [{"method": m, "image": i, "sigma": 0.01, "psnr": v} for m, i, v in
+            [("Ours (I), RGB", "a", 30.0), ("Ours (I), opponent", "a", 31.0), ("Ours (I), RGB", "b", 28.0),
+             ("Ours (I), opponent", "b", 27.5), ("HL, RGB", "a", 20.0)]]
+    assert gains_per_input(rows) == [{"sigma": 0.01, "inputs": 2, "inputs that gain": 1, "smallest": -0.5,
+                                      "largest": 1.0}]
+
+
 def test_cached_colour_check_covers_every_input_with_clean_provenance():
     from padnet.experiments.colour import COLOUR_SIGMAS, METHODS, PHOTOS
     from padnet.experiments.photos import KERNEL_SIZES

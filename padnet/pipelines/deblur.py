@@ -282,7 +282,7 @@ def deblur(y, kernel, method: str = "hl", lam: float | None = None, p: float | N
         raise InputError(f"method {method!r} takes no p" + (" (its prior is fixed by the trained model)"
                                                              if method in LEARNED_MODELS else ""))
     levels = None
-    if isinstance(sigma, (tuple, list)):  # one level per opponent channel, as noise_levels returns them
+    if isinstance(sigma, (tuple, list, np.ndarray)):  # one level per opponent channel, as noise_levels returns them
         if not opponent or len(sigma) != 3:
             raise InputError(f"a sigma per channel ({len(sigma)} given) needs an RGB image deblurred in opponent "
                              "colour: three levels (luma, red-blue, green-magenta)")

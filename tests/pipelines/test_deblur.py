@@ -217,3 +217,5 @@ def test_bad_colour_options_are_one_clear_error(colour_case):
         deblur(y[..., 0], k, method="ipadnet", sigma=(0.01, 0.01, 0.01))
     with pytest.raises(InputError, match=r"sigma must lie in \[0, 0.2\]"):
         deblur(y, k, method="ipadnet", sigma=(0.01, 0.3, 0.01))
+    with pytest.raises(InputError, match=r"sigma must lie in \[0, 0.2\]"):
+        deblur(y, k, method="hl", sigma=np.array([0.01, np.nan, 0.01]))

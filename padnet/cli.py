@@ -130,8 +130,8 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sun", default="official", choices=["official", "all"],
                    help="table2: Sun's 80 official inputs (default, cached) or all 640 synthesised")
     r.add_argument("--methods", nargs="+", metavar="METHOD", default=None,
-                   help="table2, noise-sweep, noise-photos, colour-check: run only the rows of these deblur methods (e.g. epadnet "
-                        "ipadnet csf; default: every row)")
+                   help="table2, noise-sweep, noise-photos, colour-check: run only the rows of these deblur methods "
+                        "(e.g. epadnet ipadnet csf; default: every row)")
     r.add_argument("--quick", action="store_true", help="fixed subset (checked against the cached full run)")
     r.add_argument("--out", required=True, metavar="DIR", help="output folder for the CSVs")
     r.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])

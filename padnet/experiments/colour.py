@@ -21,10 +21,10 @@ import numpy as np
 from padnet.checks import InputError
 from padnet.data import DeblurSample
 from padnet.experiments.common import MethodSpec
-from padnet.experiments.noise_sweep import SWEEP_SIGMAS, centre_crop, inputs_at_levels, run_levels
-from padnet.experiments.photos import photo_kernels
+from padnet.experiments.noise_sweep import SWEEP_SIGMAS, centre_crop, run_levels
+from padnet.experiments.photos import photo_samples
 
-__all__ = ["PHOTOS", "COLOUR_CROP", "COLOUR_SIGMAS", "SEED", "QUICK", "METHODS", "colour_photo", "colour_samples",
+__all__ = ["PHOTOS", "COLOUR_CROP", "COLOUR_SIGMAS", "SEED", "METHODS", "colour_photo", "colour_samples",
            "colour_check", "opponent_gains", "gains_per_input"]
 
 #: scikit-image's bundled colour photos
@@ -34,8 +34,6 @@ COLOUR_CROP = 256
 COLOUR_SIGMAS = (0.0,) + SWEEP_SIGMAS
 #: seed of the noise; input (photo i, kernel j, level a) uses ``np.random.default_rng([SEED, i, j, a])``
 SEED = 2028
-#: the quick subset: the first photo with the first kernel, every sigma
-QUICK = {"photos": PHOTOS[:1], "kernels": (1,)}
 
 METHODS = [
     MethodSpec("HL, RGB", "hl", colour="rgb"), MethodSpec("HL, opponent", "hl"),
@@ -55,22 +53,14 @@ def colour_photo(name: str, size: int = COLOUR_CROP) -> np.ndarray:
 
 
 def colour_samples(quick: bool = False) -> list[DeblurSample]:
-    """The check's inputs, ordered by photo, kernel and sigma (dataset ``colour``)."""
-    names = QUICK["photos"] if quick else PHOTOS
-    kernels = photo_kernels()
-    ids = QUICK["kernels"] if quick else tuple(range(1, len(kernels) + 1))
-    out = []
-    for name in names:
-        i = PHOTOS.index(name)
-        x = colour_photo(name)
-        for j in ids:
-            out += inputs_at_levels(x, kernels[j - 1], COLOUR_SIGMAS, (SEED, i, j), f"{name}_k{j}", "colour", j)
-    return out
+    """The check's inputs, ordered by photo, kernel and sigma (dataset ``colour``;
+    :func:`padnet.experiments.photos.photo_samples` with this check's photos, levels and seed)."""
+    return photo_samples(quick, PHOTOS, colour_photo, COLOUR_SIGMAS, SEED, "colour")
 
 
 def colour_check(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
                  progress: bool = True, methods: list[str] | None = None) -> dict:
-    """Run the check: ``mode`` ``quick`` (:data:`QUICK`) or ``full``; the rest as
+    """Run the check: ``mode`` ``quick`` (the first photo with the first kernel, every sigma) or ``full``; the rest as
     :func:`padnet.experiments.photos.photo_check` (files ``colour_check.csv`` and ``colour_check_per_image.csv``).
 
     Returns:

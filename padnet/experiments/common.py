@@ -74,9 +74,9 @@ def levin_samples(mode: str = "quick") -> tuple[list[DeblurSample], bool]:
 
 def protocol_for(dataset: str):
     """The benchmark's own scoring: Sun's (50 px border) for ``sun2013`` and ``sun2013-official``, Sun's with a
-    :data:`PHOTO_BORDER` px border for the photo check's small crops (``photos``), the same border without the
-    shift search for the colour check's RGB crops (``colour``; synthetic inputs with their exact kernel), Levin's (15 px crop, +-5 px
-    sub-pixel alignment) otherwise."""
+    :data:`PHOTO_BORDER` px border for the photo check's small crops (``photos``), the same border without
+    the shift search for the colour check's RGB crops (``colour``; synthetic inputs with their exact kernel),
+    Levin's (15 px crop, +-5 px sub-pixel alignment) otherwise."""
     if dataset == "photos":
         return partial(sun_protocol, border=PHOTO_BORDER)
     if dataset == "colour":

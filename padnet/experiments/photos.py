@@ -75,17 +75,20 @@ def photo_kernels() -> list[np.ndarray]:
     return [random_motion_kernel(s, rng) for s in KERNEL_SIZES]
 
 
-def photo_samples(quick: bool = False) -> list[DeblurSample]:
-    """The check's inputs, ordered by photo, kernel and sigma (dataset ``photos``)."""
-    names = QUICK["photos"] if quick else PHOTOS
+def photo_samples(quick: bool = False, photos: tuple[str, ...] = PHOTOS, load=photo,
+                  sigmas: tuple[float, ...] = PHOTO_SIGMAS, seed: int = SEED, dataset: str = "photos"
+                  ) -> list[DeblurSample]:
+    """The check's inputs, ordered by photo, kernel and sigma (dataset ``photos``): each of ``photos`` (quick: the
+    first) as ``load(name)`` returns it, blurred by every one of :func:`photo_kernels` (quick: the first) at every
+    one of ``sigmas``, the noise of (photo i, kernel j, level a) from ``np.random.default_rng([seed, i, j, a])``.
+    The colour check (:mod:`padnet.experiments.colour`) makes its inputs by this with its own photos."""
     kernels = photo_kernels()
     ids = QUICK["kernels"] if quick else tuple(range(1, len(kernels) + 1))
     out = []
-    for name in names:
-        i = PHOTOS.index(name)
-        g = photo(name)
+    for i, name in enumerate(photos[:1] if quick else photos):
+        g = load(name)
         for j in ids:
-            out += inputs_at_levels(g, kernels[j - 1], PHOTO_SIGMAS, (SEED, i, j), f"{name}_k{j}", "photos", j)
+            out += inputs_at_levels(g, kernels[j - 1], sigmas, (seed, i, j), f"{name}_k{j}", dataset, j)
     return out
 
 

@@ -90,7 +90,8 @@ def reproduce(table: str, quick: bool, out: Path, device: str = "auto", jobs: in
     """
     if table not in _DATASETS:
         raise ValueError(f"unknown table {table!r}")
-    specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS, "colour-check": colour.METHODS}.get(table)
+    specs = {"noise-sweep": noise_sweep.METHODS, "noise-photos": photos.METHODS,
+             "colour-check": colour.METHODS}.get(table)
     labels = None if specs is None else _labels(specs, methods, table)  # unknown names: one line, before any work
     cache_table = SUN640_CACHE if table == "table2" and sun == "all" else table
     cache = _per_image_cache(table, cache_table)

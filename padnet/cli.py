@@ -252,7 +252,7 @@ def _describe_noise(levels: tuple[float, ...], est: tuple[float, ...] | None, gi
         return line
     line += "estimated from the blurred image (wavelet MAD)"
     if len(levels) > 1:
-        line += f"; about {100 * levels[0] / OPPONENT_NOISE[0]:.2f}% per RGB channel if independent"
+        line += f"; about {100 * est[0] / OPPONENT_NOISE[0]:.2f}% per RGB channel if independent"  # the luma's
     if floored:
         raw = ", ".join(f"{100 * e:.2f}%" for e in est)
         line += (f"; the estimate ({raw}) is below the default's floor ({100 * SIGMA_DEFAULT_FLOOR:.1f}%), which "

@@ -26,8 +26,8 @@ Learned methods (committed weights in ``padnet/models``, computed in float32):
 
 RGB images are deblurred in the opponent colour space of CBM3D (:mod:`padnet.physics.colour`): the luma and two
 chroma channels, each as a grey image with its own noise level, then mapped back (``colour="rgb"``: R, G and B
-separately, as before; on the book's colour check the opponent channels score higher at every noise level
-from 0.5% up).
+separately, as before; on the book's colour check the opponent channels score higher on average at every
+noise level from 0.5% up).
 
 The noise level sigma (std, [0, 1] units) is given or, by default, estimated from ``y``
 (:func:`padnet.physics.noise.estimate_noise_sigma`, at least 0.5%: :func:`default_sigma`).  It is an

@@ -60,7 +60,7 @@ def colour_samples(quick: bool = False) -> list[DeblurSample]:
 
 def colour_check(mode: str = "quick", out: str | Path | None = None, device: str = "auto", jobs: int = 1,
                  progress: bool = True, methods: list[str] | None = None) -> dict:
-    """Run the check: ``mode`` ``quick`` (the first photo with the first kernel, every sigma) or ``full``; the rest as
+    """Run the check: ``mode`` ``quick`` (:data:`padnet.experiments.photos.QUICK`) or ``full``; the rest as
     :func:`padnet.experiments.photos.photo_check` (files ``colour_check.csv`` and ``colour_check_per_image.csv``).
 
     Returns:
